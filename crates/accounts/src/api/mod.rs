@@ -1,0 +1,54 @@
+//! JSON handlers for accounts, annotated for OpenAPI. Thin: parse, call a service, answer.
+
+mod admin;
+mod auth;
+mod users;
+
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vertechie_kernel::AppState;
+use vertechie_kernel::middleware::ClientIp;
+
+use crate::service::ClientInfo;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::list_sessions))
+        .routes(routes!(auth::delete_session))
+        .routes(routes!(auth::verify_email))
+        .routes(routes!(auth::resend_verification))
+        .routes(routes!(auth::reset_request))
+        .routes(routes!(auth::reset_confirm))
+        .routes(routes!(users::get_me, users::update_me, users::delete_me))
+        .routes(routes!(users::public_profile, admin::update_user))
+        .routes(routes!(users::list_skills, users::add_skill))
+        .routes(routes!(users::delete_skill))
+        .routes(routes!(users::get_cv, users::put_cv))
+        .routes(routes!(users::list_experiences, users::add_experience))
+        .routes(routes!(users::get_experience, users::update_experience, users::delete_experience))
+        .routes(routes!(users::list_education, users::add_education))
+        .routes(routes!(users::get_education, users::update_education, users::delete_education))
+        .routes(routes!(admin::list_users))
+        .routes(routes!(admin::audit_log))
+        .routes(routes!(admin::outbox))
+}
+
+/// Client IP and user agent of the request.
+pub struct Client(pub ClientInfo);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Client(ClientInfo {
+            ip: parts.extensions.get::<ClientIp>().map(|c| c.0.to_string()),
+            user_agent: parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+        }))
+    }
+}

@@ -1,0 +1,405 @@
+//! Auth primitives: roles and tiers, argon2id password hashing, JWT access tokens, and the
+//! `CurrentUser` / `MaybeUser` extractors. Whether a session is still alive is asked of a
+//! `SessionCheck` the accounts domain provides, so the kernel stays free of domain tables.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts};
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use crate::id::{SessionId, UserId};
+use crate::state::AppState;
+
+/// What a person may do on the platform. A user may hold several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Techie,
+    Instructor,
+    Mentor,
+    Recruiter,
+    SchoolAdmin,
+    Admin,
+    SuperAdmin,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Techie,
+        Role::Instructor,
+        Role::Mentor,
+        Role::Recruiter,
+        Role::SchoolAdmin,
+        Role::Admin,
+        Role::SuperAdmin,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Techie => "techie",
+            Role::Instructor => "instructor",
+            Role::Mentor => "mentor",
+            Role::Recruiter => "recruiter",
+            Role::SchoolAdmin => "school_admin",
+            Role::Admin => "admin",
+            Role::SuperAdmin => "super_admin",
+        }
+    }
+
+    /// Roles only a super_admin may grant or take away.
+    pub fn is_privileged(&self) -> bool {
+        matches!(self, Role::Admin | Role::SuperAdmin)
+    }
+}
+
+impl FromStr for Role {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL.iter().copied().find(|r| r.as_str() == s).ok_or(())
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Commercial tier; billing changes it later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    #[default]
+    Free,
+    Pro,
+    Enterprise,
+}
+
+impl Tier {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Tier::Free => "free",
+            Tier::Pro => "pro",
+            Tier::Enterprise => "enterprise",
+        }
+    }
+}
+
+impl FromStr for Tier {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "free" => Ok(Tier::Free),
+            "pro" => Ok(Tier::Pro),
+            "enterprise" => Ok(Tier::Enterprise),
+            _ => Err(()),
+        }
+    }
+}
+
+/// argon2id with configured cost. Hashing runs on the blocking pool.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    /// A real hash of a random password, verified against when the user does not exist so
+    /// unknown users and wrong passwords take the same time.
+    dummy_hash: Arc<str>,
+}
+
+impl PasswordHasher {
+    pub fn from_config(cfg: &Config) -> anyhow::Result<Self> {
+        let params = Params::new(cfg.argon2_memory_kib, cfg.argon2_iterations, cfg.argon2_parallelism, None)
+            .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+        let mut random = [0u8; 16];
+        rand::Rng::fill(&mut rand::rng(), &mut random[..]);
+        let dummy = argon
+            .hash_password(&random)
+            .map_err(|e| anyhow::anyhow!("argon2 hash: {e}"))?
+            .to_string();
+        Ok(Self { params, dummy_hash: dummy.into() })
+    }
+
+    fn argon(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    pub async fn hash(&self, password: &str) -> AppResult<String> {
+        let argon = self.argon();
+        let pw = password.as_bytes().to_vec();
+        tokio::task::spawn_blocking(move || {
+            argon.hash_password(&pw).map(|h| h.to_string()).map_err(|e| anyhow::anyhow!("argon2 hash: {e}"))
+        })
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)
+    }
+
+    /// Verifies `password` against a stored PHC hash, or against the dummy when `hash` is None.
+    pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
+        let argon = self.argon();
+        let pw = password.as_bytes().to_vec();
+        let (stored, real) = match hash {
+            Some(h) => (h.to_owned(), true),
+            None => (self.dummy_hash.to_string(), false),
+        };
+        let ok = tokio::task::spawn_blocking(move || argon.verify_password(&pw, stored.as_str()).is_ok())
+            .await
+            .unwrap_or(false);
+        ok && real
+    }
+}
+
+/// Claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: UserId,
+    pub roles: Vec<Role>,
+    pub tier: Tier,
+    pub sid: SessionId,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Signs and checks access tokens (HS256).
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub ttl_secs: u64,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], ttl_secs: u64) -> Self {
+        let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
+        // Expiry is checked against the injectable clock in `verify`.
+        validation.validate_exp = false;
+        validation.required_spec_claims = ["sub", "exp", "iat"].iter().map(|s| s.to_string()).collect();
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl_secs,
+        }
+    }
+
+    pub fn issue(&self, user: UserId, session: SessionId, roles: Vec<Role>, tier: Tier, now: DateTime<Utc>) -> AppResult<String> {
+        let claims = Claims {
+            sub: user,
+            roles,
+            tier,
+            sid: session,
+            iat: now.timestamp(),
+            exp: now.timestamp() + self.ttl_secs as i64,
+        };
+        jsonwebtoken::encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &self.encoding)
+            .map_err(AppError::internal)
+    }
+
+    /// Checks signature, algorithm (only HS256; `none` is refused), shape and expiry.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> AppResult<Claims> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            match e.kind() {
+                ErrorKind::ExpiredSignature => token_expired(),
+                _ => AppError::unauthorized("TOKEN_INVALID", "The access token is invalid"),
+            }
+        })?;
+        if data.claims.exp <= now.timestamp() {
+            return Err(token_expired());
+        }
+        Ok(data.claims)
+    }
+}
+
+fn token_expired() -> AppError {
+    AppError::unauthorized("TOKEN_EXPIRED", "The access token has expired; refresh it")
+}
+
+/// What the accounts domain says about a live session.
+#[derive(Debug, Clone)]
+pub struct SessionStatus {
+    pub roles: Vec<Role>,
+    pub tier: Tier,
+}
+
+/// Implemented by the accounts domain: is this session alive and its user active?
+/// Returns the user's current roles and tier (fresher than the token's).
+#[async_trait::async_trait]
+pub trait SessionCheck: Send + Sync + 'static {
+    async fn check(&self, state: &AppState, user: UserId, session: SessionId) -> AppResult<SessionStatus>;
+}
+
+/// The signed-in user of a request. Rejects with 401 when there is none.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: UserId,
+    pub session_id: SessionId,
+    pub roles: Vec<Role>,
+    pub tier: Tier,
+}
+
+impl CurrentUser {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Admins and super admins.
+    pub fn is_admin(&self) -> bool {
+        self.has_role(Role::Admin) || self.has_role(Role::SuperAdmin)
+    }
+
+    /// Role guard: 403 `FORBIDDEN_ROLE` naming the roles that would do.
+    pub fn require_any(&self, roles: &[Role]) -> AppResult<()> {
+        if roles.iter().any(|r| self.has_role(*r)) {
+            Ok(())
+        } else {
+            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            Err(AppError::forbidden(
+                "FORBIDDEN_ROLE",
+                format!("This needs one of the roles: {}", names.join(", ")),
+            ))
+        }
+    }
+
+    pub fn require_admin(&self) -> AppResult<()> {
+        self.require_any(&[Role::Admin, Role::SuperAdmin])
+    }
+}
+
+/// Where a request's credential came from.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}
+
+/// Name of the cookie carrying a browser's access token (set by the web pages).
+pub const ACCESS_COOKIE: &str = "vt_access";
+
+fn cookie_token(parts: &Parts) -> Option<String> {
+    for value in parts.headers.get_all(header::COOKIE) {
+        let Ok(s) = value.to_str() else { continue };
+        for pair in s.split(';') {
+            if let Some((k, v)) = pair.trim().split_once('=')
+                && k == ACCESS_COOKIE
+            {
+                return Some(v.to_owned());
+            }
+        }
+    }
+    None
+}
+
+async fn authenticate(parts: &mut Parts, state: &AppState) -> AppResult<Option<CurrentUser>> {
+    if let Some(user) = parts.extensions.get::<CurrentUser>() {
+        return Ok(Some(user.clone()));
+    }
+    let token = match bearer_token(parts) {
+        Some(t) => t.to_owned(),
+        None => match cookie_token(parts) {
+            Some(t) => t,
+            None => return Ok(None),
+        },
+    };
+    let claims = state.tokens.verify(&token, state.clock.now())?;
+    let status = state.sessions.check(state, claims.sub, claims.sid).await?;
+    let user = CurrentUser { id: claims.sub, session_id: claims.sid, roles: status.roles, tier: status.tier };
+    parts.extensions.insert(user.clone());
+    Ok(Some(user))
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        authenticate(parts, state).await?.ok_or_else(|| {
+            AppError::unauthorized("TOKEN_MISSING", "Sign in: this needs an access token")
+        })
+    }
+}
+
+/// The signed-in user if there is a valid credential; an invalid one is still an error.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        authenticate(parts, state).await.map(MaybeUser)
+    }
+}
+
+/// A random, URL-safe opaque token (refresh, verification, reset) and its SHA-256 for storage.
+pub fn new_opaque_token() -> (String, String) {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut bytes[..]);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+/// SHA-256 hex of an opaque token: what the database stores.
+pub fn hash_token(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new(b"0123456789abcdef0123456789abcdef", 900)
+    }
+
+    #[test]
+    fn token_round_trip_and_expiry() {
+        let k = keys();
+        let now = Utc::now();
+        let t = k.issue(UserId::new(), SessionId::new(), vec![Role::Techie], Tier::Free, now).unwrap();
+        assert!(k.verify(&t, now).is_ok());
+        let later = now + chrono::Duration::seconds(901);
+        assert_eq!(k.verify(&t, later).unwrap_err().code, "TOKEN_EXPIRED");
+    }
+
+    #[test]
+    fn alg_none_and_tampering_are_refused() {
+        use base64::Engine;
+        let k = keys();
+        let now = Utc::now();
+        let t = k.issue(UserId::new(), SessionId::new(), vec![Role::Techie], Tier::Free, now).unwrap();
+        let parts: Vec<&str> = t.split('.').collect();
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let none_header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let forged = format!("{none_header}.{}.", parts[1]);
+        assert_eq!(k.verify(&forged, now).unwrap_err().code, "TOKEN_INVALID");
+        let mut payload: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+        payload["roles"] = serde_json::json!(["super_admin"]);
+        let tampered = format!("{}.{}.{}", parts[0], b64.encode(payload.to_string()), parts[2]);
+        assert_eq!(k.verify(&tampered, now).unwrap_err().code, "TOKEN_INVALID");
+        assert_eq!(k.verify("garbage", now).unwrap_err().code, "TOKEN_INVALID");
+    }
+
+    #[tokio::test]
+    async fn password_hash_verifies() {
+        let cfg = Config { argon2_memory_kib: 1024, argon2_iterations: 1, ..Config::default() };
+        let h = PasswordHasher::from_config(&cfg).unwrap();
+        let stored = h.hash("correct horse").await.unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(h.verify("correct horse", Some(&stored)).await);
+        assert!(!h.verify("wrong", Some(&stored)).await);
+        assert!(!h.verify("correct horse", None).await);
+    }
+}

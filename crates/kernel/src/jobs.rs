@@ -1,0 +1,250 @@
+//! A durable table queue. Enqueue inside the caller's transaction, so a job exists exactly when
+//! the change that caused it does; workers claim one job at a time with a lease, retry failures
+//! with exponential backoff and dead-letter a job after `max_attempts`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, FromQueryResult, Statement, Value};
+use tokio::sync::{Notify, watch};
+use uuid::Uuid;
+
+use crate::state::AppState;
+
+/// How long a claimed job is leased to its worker before another may take it.
+pub const LEASE: Duration = Duration::from_secs(300);
+/// Idle workers look for due jobs at least this often (enqueues in this process wake them at once).
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+#[async_trait::async_trait]
+pub trait JobHandler: Send + Sync + 'static {
+    async fn run(&self, state: &AppState, payload: serde_json::Value) -> anyhow::Result<()>;
+}
+
+pub type Handlers = HashMap<&'static str, Arc<dyn JobHandler>>;
+
+#[derive(Clone)]
+pub struct JobQueue {
+    inner: Arc<QueueInner>,
+}
+
+struct QueueInner {
+    notify: Notify,
+    max_attempts: u32,
+    handlers: Handlers,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ClaimedJob {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+}
+
+/// Counts of jobs by status, for `/metrics` and admin views.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub queued: u64,
+    pub running: u64,
+    pub dead: u64,
+}
+
+impl JobQueue {
+    pub fn new(max_attempts: u32, handlers: Handlers) -> Self {
+        Self { inner: Arc::new(QueueInner { notify: Notify::new(), max_attempts: max_attempts.max(1), handlers }) }
+    }
+
+    /// Adds a job; pass the transaction of the change that causes it.
+    pub async fn enqueue<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        now: DateTime<Utc>,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> Result<Uuid, DbErr> {
+        let id = Uuid::now_v7();
+        let sql = match conn.get_database_backend() {
+            DatabaseBackend::Postgres => {
+                "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'queued', 0, $4, $5, $5, $5)"
+            }
+            _ => {
+                "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) \
+                 VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, ?)"
+            }
+        };
+        let mut values: Vec<Value> =
+            vec![id.into(), kind.into(), payload.to_string().into(), (self.inner.max_attempts as i32).into(), now.into()];
+        if conn.get_database_backend() != DatabaseBackend::Postgres {
+            values.push(now.into());
+            values.push(now.into());
+        }
+        conn.execute_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
+        self.inner.notify.notify_one();
+        Ok(id)
+    }
+
+    /// Claims the next due job (or one whose lease ran out), incrementing its attempts.
+    pub async fn claim<C: ConnectionTrait>(&self, conn: &C, now: DateTime<Utc>) -> Result<Option<ClaimedJob>, DbErr> {
+        let backend = conn.get_database_backend();
+        let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let (sql, values): (&str, Vec<Value>) = match backend {
+            DatabaseBackend::Postgres => (
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
+                 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $2) \
+                   OR (status = 'running' AND locked_until < $2) ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, kind, payload, attempts, max_attempts",
+                vec![lease_until.into(), now.into()],
+            ),
+            // SQLite has one writer at a time, so the UPDATE … WHERE id = (SELECT …) is atomic.
+            _ => (
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = ?, updated_at = ? \
+                 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= ?) \
+                   OR (status = 'running' AND locked_until < ?) ORDER BY run_at LIMIT 1) \
+                 RETURNING id, kind, payload, attempts, max_attempts",
+                vec![lease_until.into(), now.into(), now.into(), now.into()],
+            ),
+        };
+        ClaimedJob::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).one(conn).await
+    }
+
+    /// Runs one due job if there is one. Returns whether a job was run.
+    pub async fn run_one(&self, state: &AppState) -> Result<bool, DbErr> {
+        let Some(job) = self.claim(&state.db, state.clock.now()).await? else { return Ok(false) };
+        let result = if job.attempts > job.max_attempts {
+            Err(anyhow::anyhow!("lease expired on the last attempt"))
+        } else {
+            match self.inner.handlers.get(job.kind.as_str()) {
+                None => Err(anyhow::anyhow!("no handler for job kind {}", job.kind)),
+                Some(handler) => match serde_json::from_str(&job.payload) {
+                    Ok(payload) => {
+                        match tokio::time::timeout(LEASE, handler.run(state, payload)).await {
+                            Ok(r) => r,
+                            Err(_) => Err(anyhow::anyhow!("job timed out")),
+                        }
+                    }
+                    Err(e) => Err(anyhow::anyhow!("payload is not JSON: {e}")),
+                },
+            }
+        };
+        let now = state.clock.now();
+        let backend = state.db.get_database_backend();
+        let p = |i: usize| if backend == DatabaseBackend::Postgres { format!("${i}") } else { "?".to_owned() };
+        match result {
+            Ok(()) => {
+                let sql = format!(
+                    "UPDATE jobs SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = {} WHERE id = {}",
+                    p(1),
+                    p(2)
+                );
+                state.db.execute_raw(Statement::from_sql_and_values(backend, sql, [now.into(), job.id.into()])).await?;
+                metrics::counter!("jobs_completed_total", "kind" => job.kind.clone()).increment(1);
+            }
+            Err(err) => {
+                let dead = job.attempts >= job.max_attempts;
+                let message: String = format!("{err:#}").chars().take(2000).collect();
+                let status = if dead { "dead" } else { "queued" };
+                let run_at = now + backoff(job.attempts as u32);
+                let sql = format!(
+                    "UPDATE jobs SET status = {}, locked_until = NULL, last_error = {}, run_at = {}, updated_at = {} WHERE id = {}",
+                    p(1),
+                    p(2),
+                    p(3),
+                    p(4),
+                    p(5)
+                );
+                state
+                    .db
+                    .execute_raw(Statement::from_sql_and_values(
+                        backend,
+                        sql,
+                        [status.into(), message.clone().into(), run_at.into(), now.into(), job.id.into()],
+                    ))
+                    .await?;
+                if dead {
+                    tracing::error!(job_id = %job.id, kind = %job.kind, attempts = job.attempts, error = %message, "job dead-lettered");
+                    metrics::counter!("jobs_dead_total", "kind" => job.kind.clone()).increment(1);
+                } else {
+                    tracing::warn!(job_id = %job.id, kind = %job.kind, attempts = job.attempts, error = %message, "job failed; will retry");
+                    metrics::counter!("jobs_retried_total", "kind" => job.kind.clone()).increment(1);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Starts `n` workers that run until `shutdown` turns true, finishing the job in hand.
+    pub fn spawn_workers(&self, state: AppState, n: usize, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+        (0..n)
+            .map(|_| {
+                let queue = self.clone();
+                let state = state.clone();
+                let mut shutdown = shutdown.clone();
+                tokio::spawn(async move {
+                    loop {
+                        if *shutdown.borrow() {
+                            break;
+                        }
+                        match queue.run_one(&state).await {
+                            Ok(true) => continue,
+                            Ok(false) => {}
+                            Err(e) => tracing::error!(error = %e, "job queue poll failed"),
+                        }
+                        tokio::select! {
+                            _ = queue.inner.notify.notified() => {}
+                            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                    }
+                })
+            })
+            .collect()
+    }
+
+    pub async fn depth<C: ConnectionTrait>(&self, conn: &C) -> Result<QueueDepth, DbErr> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            status: String,
+            n: i64,
+        }
+        let rows = Row::find_by_statement(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT status, COUNT(*) AS n FROM jobs WHERE status <> 'done' GROUP BY status",
+        ))
+        .all(conn)
+        .await?;
+        let mut d = QueueDepth::default();
+        for r in rows {
+            match r.status.as_str() {
+                "queued" => d.queued = r.n as u64,
+                "running" => d.running = r.n as u64,
+                "dead" => d.dead = r.n as u64,
+                _ => {}
+            }
+        }
+        Ok(d)
+    }
+}
+
+/// 10 s, 20 s, 40 s … capped at one hour.
+pub fn backoff(attempts: u32) -> chrono::Duration {
+    let secs = 10u64.saturating_mul(1u64 << attempts.saturating_sub(1).min(20)).min(3600);
+    chrono::Duration::seconds(secs as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff(1).num_seconds(), 10);
+        assert_eq!(backoff(2).num_seconds(), 20);
+        assert_eq!(backoff(3).num_seconds(), 40);
+        assert_eq!(backoff(30).num_seconds(), 3600);
+    }
+}

@@ -1,0 +1,148 @@
+//! Outgoing mail. Requests queue mail (a `mail.send` job in their own transaction); the job
+//! delivers it over SMTP when `smtp_url` is set, otherwise stores it in the `outbox` table.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::{JobHandler, JobQueue};
+use crate::state::AppState;
+
+pub const MAIL_JOB: &str = "mail.send";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    jobs: JobQueue,
+    transport: Option<Arc<AsyncSmtpTransport<Tokio1Executor>>>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(jobs: JobQueue, smtp_url: Option<&str>, from: &str) -> anyhow::Result<Self> {
+        let transport = match smtp_url {
+            Some(url) => Some(Arc::new(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("smtp_url: {e}"))?
+                    .build(),
+            )),
+            None => None,
+        };
+        let from = from.parse().map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
+        Ok(Self { jobs, transport, from })
+    }
+
+    /// Queues `email`; pass the transaction of the change that causes it.
+    pub async fn queue<C: ConnectionTrait>(&self, conn: &C, now: DateTime<Utc>, email: &Email) -> Result<(), DbErr> {
+        let payload = serde_json::to_value(email).map_err(|e| DbErr::Custom(e.to_string()))?;
+        self.jobs.enqueue(conn, now, MAIL_JOB, payload).await.map(|_| ())
+    }
+
+    /// Delivers now (called by the job).
+    async fn deliver(&self, state: &AppState, email: Email) -> anyhow::Result<()> {
+        match &self.transport {
+            Some(smtp) => {
+                let builder = Message::builder()
+                    .from(self.from.clone())
+                    .to(email.to.parse().map_err(|e| anyhow::anyhow!("recipient: {e}"))?)
+                    .subject(email.subject.clone());
+                let message = match &email.html {
+                    Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone()))?,
+                    None => builder.body(email.text.clone())?,
+                };
+                smtp.send(message).await?;
+                tracing::info!(to = %email.to, subject = %email.subject, "mail sent over SMTP");
+            }
+            None => {
+                store_in_outbox(&state.db, state.clock.now(), &email).await?;
+                tracing::info!(to = %email.to, subject = %email.subject, "mail stored in outbox (no SMTP configured)");
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn store_in_outbox<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, email: &Email) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = if backend == sea_orm::DatabaseBackend::Postgres {
+        "INSERT INTO outbox (id, to_addr, subject, body_text, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+    } else {
+        "INSERT INTO outbox (id, to_addr, subject, body_text, body_html, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+    };
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            uuid::Uuid::now_v7().into(),
+            email.to.clone().into(),
+            email.subject.clone().into(),
+            email.text.clone().into(),
+            email.html.clone().into(),
+            now.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// A stored development mail.
+#[derive(Debug, Clone, Serialize, sea_orm::FromQueryResult, utoipa::ToSchema)]
+pub struct OutboxMail {
+    pub id: uuid::Uuid,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Newest first, optionally only mail to `to`.
+pub async fn outbox<C: ConnectionTrait>(conn: &C, to: Option<&str>, limit: u64, offset: u64) -> Result<Vec<OutboxMail>, DbErr> {
+    let backend = conn.get_database_backend();
+    let pg = backend == sea_orm::DatabaseBackend::Postgres;
+    let (sql, values): (String, Vec<sea_orm::Value>) = match to {
+        Some(addr) => (
+            format!(
+                "SELECT id, to_addr, subject, body_text, body_html, created_at FROM outbox WHERE to_addr = {} ORDER BY id DESC LIMIT {} OFFSET {}",
+                if pg { "$1" } else { "?" },
+                limit,
+                offset
+            ),
+            vec![addr.to_owned().into()],
+        ),
+        None => (
+            format!(
+                "SELECT id, to_addr, subject, body_text, body_html, created_at FROM outbox ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
+            ),
+            vec![],
+        ),
+    };
+    OutboxMail::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).all(conn).await
+}
+
+struct SendMail;
+
+#[async_trait::async_trait]
+impl JobHandler for SendMail {
+    async fn run(&self, state: &AppState, payload: serde_json::Value) -> anyhow::Result<()> {
+        let email: Email = serde_json::from_value(payload)?;
+        state.mailer.deliver(state, email).await
+    }
+}
+
+/// The kernel's own job handlers (mail delivery).
+pub fn job_handlers() -> Vec<(&'static str, Arc<dyn JobHandler>)> {
+    vec![(MAIL_JOB, Arc::new(SendMail))]
+}

@@ -1,0 +1,9 @@
+//! The kernel's own tables. Domain crates add theirs; `server` composes them in dependency order.
+
+use sea_orm_migration::MigrationTrait;
+
+mod m20261121_000001_kernel_tables;
+
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(m20261121_000001_kernel_tables::Migration)]
+}

@@ -1,0 +1,41 @@
+//! The application state, built once in `server` and passed to every handler.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::{PasswordHasher, SessionCheck, TokenKeys};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::jobs::JobQueue;
+use crate::mail::Mailer;
+
+#[derive(Clone)]
+pub struct AppState(Arc<AppStateInner>);
+
+pub struct AppStateInner {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    pub tokens: TokenKeys,
+    pub passwords: PasswordHasher,
+    pub clock: SharedClock,
+    pub sessions: Arc<dyn SessionCheck>,
+    pub jobs: JobQueue,
+    pub mailer: Mailer,
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    pub redis: Option<redis::aio::ConnectionManager>,
+}
+
+impl AppState {
+    pub fn new(inner: AppStateInner) -> Self {
+        Self(Arc::new(inner))
+    }
+}
+
+impl Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}

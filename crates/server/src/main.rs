@@ -1,0 +1,188 @@
+//! The `vertechie` binary.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use figment::Figment;
+use figment::providers::Serialized;
+use vertechie_kernel::clock::SystemClock;
+use vertechie_kernel::config::{Config, SecretSource};
+use vertechie_server::{build_app, build_state, connect_and_migrate, serve, shutdown_signal};
+
+/// VerTechie: one platform for a tech career.
+///
+/// Configuration is layered: defaults, then the TOML file given with --config, then VERTECHIE_*
+/// environment variables (e.g. VERTECHIE_BIND, VERTECHIE_DATA_DIR, VERTECHIE_SECRET,
+/// VERTECHIE_PUBLIC_URL, VERTECHIE_RATE_LIMIT_PER_MIN, VERTECHIE_AUTH_RATE_LIMIT_PER_MIN,
+/// VERTECHIE_SMTP_URL) plus DATABASE_URL and REDIS_URL, then these flags.
+/// `vertechie config` prints every key with its effective value.
+#[derive(Parser, Debug)]
+#[command(name = "vertechie", version, about, long_about)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "VERTECHIE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on (port 0 picks a free port) [default: 127.0.0.1:8080].
+    #[arg(long, global = true)]
+    bind: Option<String>,
+    /// Data directory for the SQLite database and generated secret [default: ./data].
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// sqlite://… or postgres://… [default: sqlite under the data directory].
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run migrations, then serve HTTP and run background workers (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a super admin (or promote an existing account and set its password).
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// The password; read from standard input when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Print the effective configuration with secrets masked.
+    Config,
+}
+
+fn overrides(cli: &Cli) -> Figment {
+    let mut map = serde_json::Map::new();
+    if let Some(b) = &cli.bind {
+        map.insert("bind".into(), b.clone().into());
+    }
+    if let Some(d) = &cli.data_dir {
+        map.insert("data_dir".into(), d.display().to_string().into());
+    }
+    if let Some(u) = &cli.database_url {
+        map.insert("database_url".into(), u.clone().into());
+    }
+    Figment::from(Serialized::globals(serde_json::Value::Object(map)))
+}
+
+fn init_logging(cfg: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&cfg.log_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if cfg.log_format == "json" {
+        builder.json().flatten_event(true).with_current_span(false).init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let cfg = match Config::load(cli.config.as_deref(), overrides(&cli)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vertechie: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    if matches!(cli.command, Some(Command::Config)) {
+        print!("{}", cfg.masked_toml());
+        return std::process::ExitCode::SUCCESS;
+    }
+    init_logging(&cfg);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("vertechie: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => run_serve(cfg).await,
+            Command::Migrate => {
+                connect_and_migrate(&cfg).await?;
+                tracing::info!("migrations applied");
+                Ok(())
+            }
+            Command::CreateAdmin { email, password } => create_admin(cfg, email, password).await,
+            Command::Config => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "vertechie stopped with an error");
+            eprintln!("vertechie: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_serve(mut cfg: Config) -> anyhow::Result<()> {
+    let (_, source) = cfg.resolve_secret()?;
+    match &source {
+        SecretSource::Generated(p) => {
+            tracing::warn!(path = %p.display(), "no VERTECHIE_SECRET configured: generated a signing secret and stored it (tokens survive restarts)")
+        }
+        SecretSource::File(p) => tracing::info!(path = %p.display(), "using the signing secret stored in the data directory"),
+        SecretSource::Configured => {}
+    }
+    let addr = cfg.bind_addr()?;
+    let db = connect_and_migrate(&cfg).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let grace = Duration::from_secs(cfg.shutdown_timeout_secs);
+    let workers = cfg.job_workers;
+    let state = build_state(cfg, db, Arc::new(SystemClock)).await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker_handles = state.jobs.spawn_workers(state.clone(), workers, stop_rx);
+    let app = build_app(state.clone());
+    tracing::info!(url = %format!("http://{local}"), "VerTechie is listening on http://{local}");
+    serve(listener, app, shutdown_signal(), grace).await?;
+    tracing::info!("stopping background workers");
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(grace, futures_join(worker_handles)).await;
+    state.db.clone().close().await.ok();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {
+    for h in handles {
+        let _ = h.await;
+    }
+}
+
+async fn create_admin(mut cfg: Config, email: String, password: Option<String>) -> anyhow::Result<()> {
+    let password = match password {
+        Some(p) => p,
+        None => {
+            eprintln!("Password for {email} (read from standard input):");
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    cfg.resolve_secret()?;
+    let db = connect_and_migrate(&cfg).await?;
+    let state = build_state(cfg, db, Arc::new(SystemClock)).await?;
+    let outcome = vertechie_accounts::service::admin::create_admin(&state, &email, &password)
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    println!("{outcome}");
+    Ok(())
+}
+
+fn describe(e: &vertechie_kernel::AppError) -> String {
+    let mut s = e.message.clone();
+    for d in &e.details {
+        s.push_str(&format!("\n  {}: {}", d.field, d.message));
+    }
+    s
+}
