@@ -31,7 +31,15 @@ pub struct Created<T>(pub T);
 pub struct ApiMessage<T>(pub T, pub &'static str);
 
 fn envelope<T: Serialize>(status: StatusCode, data: T, message: Option<String>) -> Response {
-    (status, axum::Json(Envelope { status: "success", data, message })).into_response()
+    (
+        status,
+        axum::Json(Envelope {
+            status: "success",
+            data,
+            message,
+        }),
+    )
+        .into_response()
 }
 
 impl<T: Serialize> IntoResponse for ApiOk<T> {
@@ -76,7 +84,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.split(';').next())
             .map(|mime| {
                 let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         if !is_json {
@@ -115,8 +124,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                     let msg = inner.to_string();
                     // serde's message ends with " at line X column Y": not useful to a client.
                     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
-                    let field = if path == "." { missing_field(&msg).unwrap_or_default() } else { path };
-                    let field = if field.is_empty() { "body".to_owned() } else { field };
+                    let field = if path == "." {
+                        missing_field(&msg).unwrap_or_default()
+                    } else {
+                        path
+                    };
+                    let field = if field.is_empty() {
+                        "body".to_owned()
+                    } else {
+                        field
+                    };
                     Err(AppError::validation(vec![FieldError::new(field, msg)]))
                 }
             }
@@ -146,7 +163,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             Err(err) => {
                 let path = err.path().to_string();
                 let msg = err.into_inner().to_string();
-                let field = if path == "." { missing_field(&msg).unwrap_or_else(|| "query".into()) } else { path };
+                let field = if path == "." {
+                    missing_field(&msg).unwrap_or_else(|| "query".into())
+                } else {
+                    path
+                };
                 let mut e = AppError::bad_request("INVALID_QUERY", "Invalid query parameters");
                 e.details = vec![FieldError::new(field, msg)];
                 Err(e)
@@ -201,7 +222,9 @@ impl PageQuery {
         self.page.unwrap_or(1).max(1)
     }
     pub fn limit(&self) -> u64 {
-        self.limit.unwrap_or(DEFAULT_PAGE_LIMIT).clamp(1, MAX_PAGE_LIMIT)
+        self.limit
+            .unwrap_or(DEFAULT_PAGE_LIMIT)
+            .clamp(1, MAX_PAGE_LIMIT)
     }
     pub fn offset(&self) -> u64 {
         (self.page() - 1).saturating_mul(self.limit())
@@ -219,7 +242,12 @@ pub struct Pagination {
 impl Pagination {
     pub fn new(total: u64, q: &PageQuery) -> Self {
         let limit = q.limit();
-        Self { total, page: q.page(), limit, pages: total.div_ceil(limit) }
+        Self {
+            total,
+            page: q.page(),
+            limit,
+            pages: total.div_ceil(limit),
+        }
     }
 }
 
@@ -232,7 +260,10 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, total: u64, q: &PageQuery) -> Self {
-        Self { items, pagination: Pagination::new(total, q) }
+        Self {
+            items,
+            pagination: Pagination::new(total, q),
+        }
     }
 }
 
@@ -242,14 +273,27 @@ mod tests {
 
     #[test]
     fn pagination_caps_and_computes_pages() {
-        let q = PageQuery { page: Some(0), limit: Some(1000) };
+        let q = PageQuery {
+            page: Some(0),
+            limit: Some(1000),
+        };
         assert_eq!(q.page(), 1);
         assert_eq!(q.limit(), 100);
         let p = Pagination::new(201, &q);
         assert_eq!(p.pages, 3);
-        let q = PageQuery { page: None, limit: None };
+        let q = PageQuery {
+            page: None,
+            limit: None,
+        };
         assert_eq!(Pagination::new(0, &q).pages, 0);
-        assert_eq!(PageQuery { page: Some(3), limit: Some(10) }.offset(), 20);
+        assert_eq!(
+            PageQuery {
+                page: Some(3),
+                limit: Some(10)
+            }
+            .offset(),
+            20
+        );
     }
 
     #[test]

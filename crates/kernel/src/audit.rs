@@ -15,7 +15,11 @@ pub struct AuditEntry<'a> {
     pub ip: Option<String>,
 }
 
-pub async fn record<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, e: AuditEntry<'_>) -> Result<(), DbErr> {
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+    e: AuditEntry<'_>,
+) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
     let sql = if backend == sea_orm::DatabaseBackend::Postgres {
         "INSERT INTO audit_log (id, actor_id, action, target_type, target_id, details, ip, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"

@@ -20,7 +20,9 @@ use crate::id::{SessionId, UserId};
 use crate::state::AppState;
 
 /// What a person may do on the platform. A user may hold several.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Techie,
@@ -64,7 +66,11 @@ impl Role {
 impl FromStr for Role {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.iter().copied().find(|r| r.as_str() == s).ok_or(())
+        Role::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == s)
+            .ok_or(())
     }
 }
 
@@ -75,7 +81,9 @@ impl std::fmt::Display for Role {
 }
 
 /// Commercial tier; billing changes it later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     #[default]
@@ -117,8 +125,13 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn from_config(cfg: &Config) -> anyhow::Result<Self> {
-        let params = Params::new(cfg.argon2_memory_kib, cfg.argon2_iterations, cfg.argon2_parallelism, None)
-            .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+        let params = Params::new(
+            cfg.argon2_memory_kib,
+            cfg.argon2_iterations,
+            cfg.argon2_parallelism,
+            None,
+        )
+        .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
         let mut random = [0u8; 16];
         rand::Rng::fill(&mut rand::rng(), &mut random[..]);
@@ -126,7 +139,10 @@ impl PasswordHasher {
             .hash_password(&random)
             .map_err(|e| anyhow::anyhow!("argon2 hash: {e}"))?
             .to_string();
-        Ok(Self { params, dummy_hash: dummy.into() })
+        Ok(Self {
+            params,
+            dummy_hash: dummy.into(),
+        })
     }
 
     fn argon(&self) -> Argon2<'static> {
@@ -137,7 +153,10 @@ impl PasswordHasher {
         let argon = self.argon();
         let pw = password.as_bytes().to_vec();
         tokio::task::spawn_blocking(move || {
-            argon.hash_password(&pw).map(|h| h.to_string()).map_err(|e| anyhow::anyhow!("argon2 hash: {e}"))
+            argon
+                .hash_password(&pw)
+                .map(|h| h.to_string())
+                .map_err(|e| anyhow::anyhow!("argon2 hash: {e}"))
         })
         .await
         .map_err(AppError::internal)?
@@ -152,9 +171,11 @@ impl PasswordHasher {
             Some(h) => (h.to_owned(), true),
             None => (self.dummy_hash.to_string(), false),
         };
-        let ok = tokio::task::spawn_blocking(move || argon.verify_password(&pw, stored.as_str()).is_ok())
-            .await
-            .unwrap_or(false);
+        let ok = tokio::task::spawn_blocking(move || {
+            argon.verify_password(&pw, stored.as_str()).is_ok()
+        })
+        .await
+        .unwrap_or(false);
         ok && real
     }
 }
@@ -184,7 +205,10 @@ impl TokenKeys {
         let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
         // Expiry is checked against the injectable clock in `verify`.
         validation.validate_exp = false;
-        validation.required_spec_claims = ["sub", "exp", "iat"].iter().map(|s| s.to_string()).collect();
+        validation.required_spec_claims = ["sub", "exp", "iat"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -193,7 +217,14 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, user: UserId, session: SessionId, roles: Vec<Role>, tier: Tier, now: DateTime<Utc>) -> AppResult<String> {
+    pub fn issue(
+        &self,
+        user: UserId,
+        session: SessionId,
+        roles: Vec<Role>,
+        tier: Tier,
+        now: DateTime<Utc>,
+    ) -> AppResult<String> {
         let claims = Claims {
             sub: user,
             roles,
@@ -202,18 +233,21 @@ impl TokenKeys {
             iat: now.timestamp(),
             exp: now.timestamp() + self.ttl_secs as i64,
         };
-        jsonwebtoken::encode(&Header::new(jsonwebtoken::Algorithm::HS256), &claims, &self.encoding)
-            .map_err(AppError::internal)
+        jsonwebtoken::encode(
+            &Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )
+        .map_err(AppError::internal)
     }
 
     /// Checks signature, algorithm (only HS256; `none` is refused), shape and expiry.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> AppResult<Claims> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            match e.kind() {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => token_expired(),
                 _ => AppError::unauthorized("TOKEN_INVALID", "The access token is invalid"),
-            }
-        })?;
+            })?;
         if data.claims.exp <= now.timestamp() {
             return Err(token_expired());
         }
@@ -236,7 +270,12 @@ pub struct SessionStatus {
 /// Returns the user's current roles and tier (fresher than the token's).
 #[async_trait::async_trait]
 pub trait SessionCheck: Send + Sync + 'static {
-    async fn check(&self, state: &AppState, user: UserId, session: SessionId) -> AppResult<SessionStatus>;
+    async fn check(
+        &self,
+        state: &AppState,
+        user: UserId,
+        session: SessionId,
+    ) -> AppResult<SessionStatus>;
 }
 
 /// The signed-in user of a request. Rejects with 401 when there is none.
@@ -280,7 +319,9 @@ impl CurrentUser {
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// Name of the cookie carrying a browser's access token (set by the web pages).
@@ -313,7 +354,12 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> AppResult<Option<C
     };
     let claims = state.tokens.verify(&token, state.clock.now())?;
     let status = state.sessions.check(state, claims.sub, claims.sid).await?;
-    let user = CurrentUser { id: claims.sub, session_id: claims.sid, roles: status.roles, tier: status.tier };
+    let user = CurrentUser {
+        id: claims.sub,
+        session_id: claims.sid,
+        roles: status.roles,
+        tier: status.tier,
+    };
     parts.extensions.insert(user.clone());
     Ok(Some(user))
 }
@@ -321,7 +367,10 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> AppResult<Option<C
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         authenticate(parts, state).await?.ok_or_else(|| {
             AppError::unauthorized("TOKEN_MISSING", "Sign in: this needs an access token")
         })
@@ -335,7 +384,10 @@ pub struct MaybeUser(pub Option<CurrentUser>);
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         authenticate(parts, state).await.map(MaybeUser)
     }
 }
@@ -368,7 +420,15 @@ mod tests {
     fn token_round_trip_and_expiry() {
         let k = keys();
         let now = Utc::now();
-        let t = k.issue(UserId::new(), SessionId::new(), vec![Role::Techie], Tier::Free, now).unwrap();
+        let t = k
+            .issue(
+                UserId::new(),
+                SessionId::new(),
+                vec![Role::Techie],
+                Tier::Free,
+                now,
+            )
+            .unwrap();
         assert!(k.verify(&t, now).is_ok());
         let later = now + chrono::Duration::seconds(901);
         assert_eq!(k.verify(&t, later).unwrap_err().code, "TOKEN_EXPIRED");
@@ -379,22 +439,40 @@ mod tests {
         use base64::Engine;
         let k = keys();
         let now = Utc::now();
-        let t = k.issue(UserId::new(), SessionId::new(), vec![Role::Techie], Tier::Free, now).unwrap();
+        let t = k
+            .issue(
+                UserId::new(),
+                SessionId::new(),
+                vec![Role::Techie],
+                Tier::Free,
+                now,
+            )
+            .unwrap();
         let parts: Vec<&str> = t.split('.').collect();
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let none_header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let forged = format!("{none_header}.{}.", parts[1]);
         assert_eq!(k.verify(&forged, now).unwrap_err().code, "TOKEN_INVALID");
-        let mut payload: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+        let mut payload: serde_json::Value =
+            serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
         payload["roles"] = serde_json::json!(["super_admin"]);
-        let tampered = format!("{}.{}.{}", parts[0], b64.encode(payload.to_string()), parts[2]);
+        let tampered = format!(
+            "{}.{}.{}",
+            parts[0],
+            b64.encode(payload.to_string()),
+            parts[2]
+        );
         assert_eq!(k.verify(&tampered, now).unwrap_err().code, "TOKEN_INVALID");
         assert_eq!(k.verify("garbage", now).unwrap_err().code, "TOKEN_INVALID");
     }
 
     #[tokio::test]
     async fn password_hash_verifies() {
-        let cfg = Config { argon2_memory_kib: 1024, argon2_iterations: 1, ..Config::default() };
+        let cfg = Config {
+            argon2_memory_kib: 1024,
+            argon2_iterations: 1,
+            ..Config::default()
+        };
         let h = PasswordHasher::from_config(&cfg).unwrap();
         let stored = h.hash("correct horse").await.unwrap();
         assert!(stored.starts_with("$argon2id$"));

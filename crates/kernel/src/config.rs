@@ -141,7 +141,11 @@ fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Err
         Many(Vec<String>),
     }
     Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(s) => s.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+        OneOrMany::One(s) => s
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
         OneOrMany::Many(v) => v,
     })
 }
@@ -156,7 +160,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(key: &str, message: impl Into<String>) -> Self {
-        Self { key: key.to_owned(), message: message.into() }
+        Self {
+            key: key.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -170,7 +177,10 @@ impl Config {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(ConfigError::new("config", format!("file {} not found", path.display())));
+                return Err(ConfigError::new(
+                    "config",
+                    format!("file {} not found", path.display()),
+                ));
             }
             fig = fig.merge(Toml::file(path));
         }
@@ -180,7 +190,11 @@ impl Config {
             .merge(overrides);
         let cfg: Config = fig.extract().map_err(|e| {
             let key = e.path.join(".");
-            let key = if key.is_empty() { "config".to_owned() } else { key };
+            let key = if key.is_empty() {
+                "config".to_owned()
+            } else {
+                key
+            };
             ConfigError::new(&key, e.kind.to_string())
         })?;
         cfg.validate()?;
@@ -190,24 +204,38 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.bind_addr()?;
         if let Some(url) = &self.database_url
-            && !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            && !(url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"))
         {
-            return Err(ConfigError::new("database_url", "must start with sqlite:// or postgres://"));
+            return Err(ConfigError::new(
+                "database_url",
+                "must start with sqlite:// or postgres://",
+            ));
         }
         if let Some(url) = &self.redis_url
             && !(url.starts_with("redis://") || url.starts_with("rediss://"))
         {
-            return Err(ConfigError::new("redis_url", "must start with redis:// or rediss://"));
+            return Err(ConfigError::new(
+                "redis_url",
+                "must start with redis:// or rediss://",
+            ));
         }
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
-            return Err(ConfigError::new("public_url", "must start with http:// or https://"));
+            return Err(ConfigError::new(
+                "public_url",
+                "must start with http:// or https://",
+            ));
         }
         if let Some(url) = &self.smtp_url
             && !(url.expose().starts_with("smtp://") || url.expose().starts_with("smtps://"))
         {
-            return Err(ConfigError::new("smtp_url", "must start with smtp:// or smtps://"));
+            return Err(ConfigError::new(
+                "smtp_url",
+                "must start with smtp:// or smtps://",
+            ));
         }
         if let Some(s) = &self.secret
             && s.expose().len() < 32
@@ -215,13 +243,22 @@ impl Config {
             return Err(ConfigError::new("secret", "must be at least 32 characters"));
         }
         if self.access_token_ttl_secs == 0 {
-            return Err(ConfigError::new("access_token_ttl_secs", "must be greater than 0"));
+            return Err(ConfigError::new(
+                "access_token_ttl_secs",
+                "must be greater than 0",
+            ));
         }
         if self.refresh_token_ttl_days == 0 {
-            return Err(ConfigError::new("refresh_token_ttl_days", "must be greater than 0"));
+            return Err(ConfigError::new(
+                "refresh_token_ttl_days",
+                "must be greater than 0",
+            ));
         }
         if self.argon2_memory_kib < 8 * self.argon2_parallelism.max(1) {
-            return Err(ConfigError::new("argon2_memory_kib", "too small for the parallelism"));
+            return Err(ConfigError::new(
+                "argon2_memory_kib",
+                "too small for the parallelism",
+            ));
         }
         if self.argon2_iterations == 0 {
             return Err(ConfigError::new("argon2_iterations", "must be at least 1"));
@@ -230,10 +267,16 @@ impl Config {
             return Err(ConfigError::new("argon2_parallelism", "must be at least 1"));
         }
         if self.body_limit_bytes < 1024 {
-            return Err(ConfigError::new("body_limit_bytes", "must be at least 1024"));
+            return Err(ConfigError::new(
+                "body_limit_bytes",
+                "must be at least 1024",
+            ));
         }
         if self.request_timeout_secs == 0 {
-            return Err(ConfigError::new("request_timeout_secs", "must be greater than 0"));
+            return Err(ConfigError::new(
+                "request_timeout_secs",
+                "must be greater than 0",
+            ));
         }
         if self.lockout_threshold == 0 {
             return Err(ConfigError::new("lockout_threshold", "must be at least 1"));
@@ -246,16 +289,25 @@ impl Config {
         }
         for origin in &self.cors_origins {
             if http::HeaderValue::from_str(origin).is_err() || !origin.contains("://") {
-                return Err(ConfigError::new("cors_origins", format!("{origin:?} is not an origin")));
+                return Err(ConfigError::new(
+                    "cors_origins",
+                    format!("{origin:?} is not an origin"),
+                ));
             }
         }
         Ok(())
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
-        self.bind
-            .parse()
-            .map_err(|_| ConfigError::new("bind", format!("{:?} is not a socket address like 127.0.0.1:8080", self.bind)))
+        self.bind.parse().map_err(|_| {
+            ConfigError::new(
+                "bind",
+                format!(
+                    "{:?} is not a socket address like 127.0.0.1:8080",
+                    self.bind
+                ),
+            )
+        })
     }
 
     /// The effective database URL (SQLite under `data_dir` by default).
@@ -268,7 +320,9 @@ impl Config {
 
     /// True when the public URL is https (Secure cookies, HSTS).
     pub fn is_tls(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// The base URL links in mail point to.
@@ -324,7 +378,12 @@ pub enum SecretSource {
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(contents.as_bytes())
 }
 
@@ -335,8 +394,12 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 
 /// `postgres://user:pw@host/db` → `postgres://user:********@host/db`.
 pub fn mask_url_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:********@{host}"),
         None => url.to_owned(),
@@ -364,12 +427,17 @@ mod tests {
 
     #[test]
     fn invalid_values_name_the_key() {
-        let err = Config::load(None, Figment::from(Serialized::globals(serde_json::json!({"bind": "nope"}))))
-            .unwrap_err();
+        let err = Config::load(
+            None,
+            Figment::from(Serialized::globals(serde_json::json!({"bind": "nope"}))),
+        )
+        .unwrap_err();
         assert_eq!(err.key, "bind");
         let err = Config::load(
             None,
-            Figment::from(Serialized::globals(serde_json::json!({"rate_limit_per_min": "many"}))),
+            Figment::from(Serialized::globals(
+                serde_json::json!({"rate_limit_per_min": "many"}),
+            )),
         )
         .unwrap_err();
         assert_eq!(err.key, "rate_limit_per_min");
@@ -379,7 +447,9 @@ mod tests {
     fn cors_origins_accept_comma_list() {
         let cfg = Config::load(
             None,
-            Figment::from(Serialized::globals(serde_json::json!({"cors_origins": "http://a.test, http://b.test"}))),
+            Figment::from(Serialized::globals(
+                serde_json::json!({"cors_origins": "http://a.test, http://b.test"}),
+            )),
         )
         .unwrap();
         assert_eq!(cfg.cors_origins, vec!["http://a.test", "http://b.test"]);

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+};
 
 pub use sea_orm::DatabaseConnection as Db;
 
@@ -20,7 +22,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
             && let Some(parent) = std::path::Path::new(&path).parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent).map_err(|e| DbErr::Custom(format!("creating {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| DbErr::Custom(format!("creating {}: {e}", parent.display())))?;
         }
         opts.map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)
@@ -35,9 +38,15 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 
 /// The file path of a `sqlite://path?…` URL (None for in-memory databases).
 pub fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
-    if path.is_empty() || path == ":memory:" { None } else { Some(path.to_owned()) }
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(path.to_owned())
+    }
 }
 
 /// True when the connection talks to PostgreSQL.
@@ -83,7 +92,10 @@ mod tests {
 
     #[test]
     fn sqlite_paths() {
-        assert_eq!(sqlite_path("sqlite://./data/x.db?mode=rwc").as_deref(), Some("./data/x.db"));
+        assert_eq!(
+            sqlite_path("sqlite://./data/x.db?mode=rwc").as_deref(),
+            Some("./data/x.db")
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
     }

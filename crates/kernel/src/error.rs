@@ -15,7 +15,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -49,7 +52,11 @@ impl AppError {
     }
 
     pub fn validation(details: Vec<FieldError>) -> Self {
-        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", "Invalid input data");
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_ERROR",
+            "Invalid input data",
+        );
         e.details = details;
         e
     }
@@ -95,7 +102,11 @@ impl AppError {
     }
 
     pub fn payload_too_large() -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "Request body is too large")
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "Request body is too large",
+        )
     }
 
     /// An unexpected failure. The cause is logged; the client sees only `INTERNAL`.
@@ -110,7 +121,9 @@ impl AppError {
     }
 
     pub fn with_extra(mut self, key: &str, value: serde_json::Value) -> Self {
-        self.extra.get_or_insert_with(Default::default).insert(key.to_owned(), value);
+        self.extra
+            .get_or_insert_with(Default::default)
+            .insert(key.to_owned(), value);
         self
     }
 
@@ -150,7 +163,13 @@ struct ErrorObject<'a> {
 
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -170,7 +189,8 @@ impl IntoResponse for AppError {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if let Some(src) = self.source {
-            res.extensions_mut().insert(InternalErrorDetail(format!("{src:#}")));
+            res.extensions_mut()
+                .insert(InternalErrorDetail(format!("{src:#}")));
         }
         res
     }
@@ -232,7 +252,11 @@ impl Validator {
         self.errors.is_empty()
     }
     pub fn finish(self) -> AppResult<()> {
-        if self.errors.is_empty() { Ok(()) } else { Err(AppError::validation(self.errors)) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::validation(self.errors))
+        }
     }
 }
 
@@ -242,9 +266,11 @@ pub const STATUS_MESSAGE_NOT_FOUND: &str = "The requested resource was not found
 pub fn framework_error(status: StatusCode) -> AppError {
     match status {
         StatusCode::NOT_FOUND => AppError::not_found(STATUS_MESSAGE_NOT_FOUND),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            AppError::new(status, "METHOD_NOT_ALLOWED", "This method is not allowed here")
-        }
+        StatusCode::METHOD_NOT_ALLOWED => AppError::new(
+            status,
+            "METHOD_NOT_ALLOWED",
+            "This method is not allowed here",
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => AppError::payload_too_large(),
         StatusCode::REQUEST_TIMEOUT => {
             AppError::new(status, "TIMEOUT", "The request took too long")
@@ -254,6 +280,10 @@ pub fn framework_error(status: StatusCode) -> AppError {
             "UNSUPPORTED_MEDIA_TYPE",
             "Expected a request with Content-Type: application/json",
         ),
-        s => AppError::new(s, "ERROR", s.canonical_reason().unwrap_or("Error").to_owned()),
+        s => AppError::new(
+            s,
+            "ERROR",
+            s.canonical_reason().unwrap_or("Error").to_owned(),
+        ),
     }
 }

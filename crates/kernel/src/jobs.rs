@@ -55,7 +55,13 @@ pub struct QueueDepth {
 
 impl JobQueue {
     pub fn new(max_attempts: u32, handlers: Handlers) -> Self {
-        Self { inner: Arc::new(QueueInner { notify: Notify::new(), max_attempts: max_attempts.max(1), handlers }) }
+        Self {
+            inner: Arc::new(QueueInner {
+                notify: Notify::new(),
+                max_attempts: max_attempts.max(1),
+                handlers,
+            }),
+        }
     }
 
     /// Adds a job; pass the transaction of the change that causes it.
@@ -77,19 +83,33 @@ impl JobQueue {
                  VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, ?)"
             }
         };
-        let mut values: Vec<Value> =
-            vec![id.into(), kind.into(), payload.to_string().into(), (self.inner.max_attempts as i32).into(), now.into()];
+        let mut values: Vec<Value> = vec![
+            id.into(),
+            kind.into(),
+            payload.to_string().into(),
+            (self.inner.max_attempts as i32).into(),
+            now.into(),
+        ];
         if conn.get_database_backend() != DatabaseBackend::Postgres {
             values.push(now.into());
             values.push(now.into());
         }
-        conn.execute_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
+        conn.execute_raw(Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await?;
         self.inner.notify.notify_one();
         Ok(id)
     }
 
     /// Claims the next due job (or one whose lease ran out), incrementing its attempts.
-    pub async fn claim<C: ConnectionTrait>(&self, conn: &C, now: DateTime<Utc>) -> Result<Option<ClaimedJob>, DbErr> {
+    pub async fn claim<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ClaimedJob>, DbErr> {
         let backend = conn.get_database_backend();
         let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
         let (sql, values): (&str, Vec<Value>) = match backend {
@@ -109,12 +129,16 @@ impl JobQueue {
                 vec![lease_until.into(), now.into(), now.into(), now.into()],
             ),
         };
-        ClaimedJob::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).one(conn).await
+        ClaimedJob::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .one(conn)
+            .await
     }
 
     /// Runs one due job if there is one. Returns whether a job was run.
     pub async fn run_one(&self, state: &AppState) -> Result<bool, DbErr> {
-        let Some(job) = self.claim(&state.db, state.clock.now()).await? else { return Ok(false) };
+        let Some(job) = self.claim(&state.db, state.clock.now()).await? else {
+            return Ok(false);
+        };
         let result = if job.attempts > job.max_attempts {
             Err(anyhow::anyhow!("lease expired on the last attempt"))
         } else {
@@ -133,7 +157,13 @@ impl JobQueue {
         };
         let now = state.clock.now();
         let backend = state.db.get_database_backend();
-        let p = |i: usize| if backend == DatabaseBackend::Postgres { format!("${i}") } else { "?".to_owned() };
+        let p = |i: usize| {
+            if backend == DatabaseBackend::Postgres {
+                format!("${i}")
+            } else {
+                "?".to_owned()
+            }
+        };
         match result {
             Ok(()) => {
                 let sql = format!(
@@ -141,7 +171,14 @@ impl JobQueue {
                     p(1),
                     p(2)
                 );
-                state.db.execute_raw(Statement::from_sql_and_values(backend, sql, [now.into(), job.id.into()])).await?;
+                state
+                    .db
+                    .execute_raw(Statement::from_sql_and_values(
+                        backend,
+                        sql,
+                        [now.into(), job.id.into()],
+                    ))
+                    .await?;
                 metrics::counter!("jobs_completed_total", "kind" => job.kind.clone()).increment(1);
             }
             Err(err) => {
@@ -162,7 +199,13 @@ impl JobQueue {
                     .execute_raw(Statement::from_sql_and_values(
                         backend,
                         sql,
-                        [status.into(), message.clone().into(), run_at.into(), now.into(), job.id.into()],
+                        [
+                            status.into(),
+                            message.clone().into(),
+                            run_at.into(),
+                            now.into(),
+                            job.id.into(),
+                        ],
                     ))
                     .await?;
                 if dead {
@@ -170,7 +213,8 @@ impl JobQueue {
                     metrics::counter!("jobs_dead_total", "kind" => job.kind.clone()).increment(1);
                 } else {
                     tracing::warn!(job_id = %job.id, kind = %job.kind, attempts = job.attempts, error = %message, "job failed; will retry");
-                    metrics::counter!("jobs_retried_total", "kind" => job.kind.clone()).increment(1);
+                    metrics::counter!("jobs_retried_total", "kind" => job.kind.clone())
+                        .increment(1);
                 }
             }
         }
@@ -178,7 +222,12 @@ impl JobQueue {
     }
 
     /// Starts `n` workers that run until `shutdown` turns true, finishing the job in hand.
-    pub fn spawn_workers(&self, state: AppState, n: usize, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+    pub fn spawn_workers(
+        &self,
+        state: AppState,
+        n: usize,
+        shutdown: watch::Receiver<bool>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
         (0..n)
             .map(|_| {
                 let queue = self.clone();
@@ -232,7 +281,9 @@ impl JobQueue {
 
 /// 10 s, 20 s, 40 s … capped at one hour.
 pub fn backoff(attempts: u32) -> chrono::Duration {
-    let secs = 10u64.saturating_mul(1u64 << attempts.saturating_sub(1).min(20)).min(3600);
+    let secs = 10u64
+        .saturating_mul(1u64 << attempts.saturating_sub(1).min(20))
+        .min(3600);
     chrono::Duration::seconds(secs as i64)
 }
 

@@ -20,7 +20,10 @@ pub mod state;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use api::{ApiJson, ApiMessage, ApiOk, ApiPath, ApiQuery, Created, Envelope, NoContent, Page, PageQuery, Pagination};
+pub use api::{
+    ApiJson, ApiMessage, ApiOk, ApiPath, ApiQuery, Created, Envelope, NoContent, Page, PageQuery,
+    Pagination,
+};
 pub use auth::{CurrentUser, MaybeUser, Role, Tier};
 pub use error::{AppError, AppResult, FieldError, Validator};
 pub use id::{SessionId, UserId};

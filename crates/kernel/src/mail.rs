@@ -40,14 +40,28 @@ impl Mailer {
             )),
             None => None,
         };
-        let from = from.parse().map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
-        Ok(Self { jobs, transport, from })
+        let from = from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
+        Ok(Self {
+            jobs,
+            transport,
+            from,
+        })
     }
 
     /// Queues `email`; pass the transaction of the change that causes it.
-    pub async fn queue<C: ConnectionTrait>(&self, conn: &C, now: DateTime<Utc>, email: &Email) -> Result<(), DbErr> {
+    pub async fn queue<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        now: DateTime<Utc>,
+        email: &Email,
+    ) -> Result<(), DbErr> {
         let payload = serde_json::to_value(email).map_err(|e| DbErr::Custom(e.to_string()))?;
-        self.jobs.enqueue(conn, now, MAIL_JOB, payload).await.map(|_| ())
+        self.jobs
+            .enqueue(conn, now, MAIL_JOB, payload)
+            .await
+            .map(|_| ())
     }
 
     /// Delivers now (called by the job).
@@ -56,10 +70,16 @@ impl Mailer {
             Some(smtp) => {
                 let builder = Message::builder()
                     .from(self.from.clone())
-                    .to(email.to.parse().map_err(|e| anyhow::anyhow!("recipient: {e}"))?)
+                    .to(email
+                        .to
+                        .parse()
+                        .map_err(|e| anyhow::anyhow!("recipient: {e}"))?)
                     .subject(email.subject.clone());
                 let message = match &email.html {
-                    Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone()))?,
+                    Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                        email.text.clone(),
+                        html.clone(),
+                    ))?,
                     None => builder.body(email.text.clone())?,
                 };
                 smtp.send(message).await?;
@@ -74,7 +94,11 @@ impl Mailer {
     }
 }
 
-async fn store_in_outbox<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>, email: &Email) -> Result<(), DbErr> {
+async fn store_in_outbox<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+    email: &Email,
+) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
     let sql = if backend == sea_orm::DatabaseBackend::Postgres {
         "INSERT INTO outbox (id, to_addr, subject, body_text, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
@@ -109,7 +133,12 @@ pub struct OutboxMail {
 }
 
 /// Newest first, optionally only mail to `to`.
-pub async fn outbox<C: ConnectionTrait>(conn: &C, to: Option<&str>, limit: u64, offset: u64) -> Result<Vec<OutboxMail>, DbErr> {
+pub async fn outbox<C: ConnectionTrait>(
+    conn: &C,
+    to: Option<&str>,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<OutboxMail>, DbErr> {
     let backend = conn.get_database_backend();
     let pg = backend == sea_orm::DatabaseBackend::Postgres;
     let (sql, values): (String, Vec<sea_orm::Value>) = match to {
@@ -129,7 +158,9 @@ pub async fn outbox<C: ConnectionTrait>(conn: &C, to: Option<&str>, limit: u64, 
             vec![],
         ),
     };
-    OutboxMail::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).all(conn).await
+    OutboxMail::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .all(conn)
+        .await
 }
 
 struct SendMail;

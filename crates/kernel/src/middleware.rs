@@ -43,32 +43,55 @@ pub struct EdgeState {
 /// Wraps `router` (all routes already merged) with the platform's middleware, outermost last.
 pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>, cfg: &Config) -> Router<S> {
     let edge = EdgeState {
-        limiter: Arc::new(RateLimiter::new(cfg.rate_limit_per_min, cfg.auth_rate_limit_per_min)),
+        limiter: Arc::new(RateLimiter::new(
+            cfg.rate_limit_per_min,
+            cfg.auth_rate_limit_per_min,
+        )),
         hsts: cfg.is_tls(),
         trust_proxy: cfg.trust_proxy_headers,
     };
     router
         .route_layer(middleware::from_fn(tag_route))
         .layer(axum::extract::DefaultBodyLimit::max(cfg.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(cfg.request_timeout_secs)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(cfg.request_timeout_secs),
+        ))
         .layer(CompressionLayer::new())
         .layer(cors(cfg))
         .layer(middleware::from_fn_with_state(edge, edge_middleware))
 }
 
 fn cors(cfg: &Config) -> CorsLayer {
-    let origins: Vec<HeaderValue> = cfg.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    let origins: Vec<HeaderValue> = cfg
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, X_REQUEST_ID.clone()])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            X_REQUEST_ID.clone(),
+        ])
         .expose_headers([X_REQUEST_ID.clone(), header::RETRY_AFTER])
         .allow_credentials(true)
         .max_age(Duration::from_secs(600))
 }
 
 async fn tag_route(req: Request, next: Next) -> Response {
-    let label = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let label = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
     let mut res = next.run(req).await;
     if let Some(label) = label {
         res.extensions_mut().insert(RouteLabel(label));
@@ -87,13 +110,18 @@ fn client_ip(req: &Request, trust_proxy: bool) -> Option<IpAddr> {
     {
         return Some(ip);
     }
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 fn valid_request_id(v: &HeaderValue) -> Option<String> {
     let s = v.to_str().ok()?;
-    (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
-        .then(|| s.to_owned())
+    (!s.is_empty()
+        && s.len() <= 128
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
+    .then(|| s.to_owned())
 }
 
 async fn edge_middleware(State(edge): State<EdgeState>, mut req: Request, next: Next) -> Response {
@@ -112,7 +140,9 @@ async fn edge_middleware(State(edge): State<EdgeState>, mut req: Request, next: 
     }
 
     let limited = match (budget_for(&path), ip) {
-        (Some(budget), Some(ip)) if method != Method::OPTIONS => edge.limiter.check(budget, ip).err(),
+        (Some(budget), Some(ip)) if method != Method::OPTIONS => {
+            edge.limiter.check(budget, ip).err()
+        }
         _ => None,
     };
     let mut res = match limited {
@@ -121,7 +151,10 @@ async fn edge_middleware(State(edge): State<EdgeState>, mut req: Request, next: 
     };
 
     let status = res.status();
-    if (status.is_client_error() || status.is_server_error()) && path.starts_with("/api/") && !is_json(&res) {
+    if (status.is_client_error() || status.is_server_error())
+        && path.starts_with("/api/")
+        && !is_json(&res)
+    {
         // A framework-made error (unknown route, wrong method, body limit, timeout): same envelope.
         let (parts, _) = res.into_parts();
         let mut fresh = framework_error(status).into_response();
@@ -140,7 +173,11 @@ async fn edge_middleware(State(edge): State<EdgeState>, mut req: Request, next: 
     }
     security_headers(headers, edge.hsts, &path);
 
-    let route = res.extensions().get::<RouteLabel>().map(|r| r.0.clone()).unwrap_or_else(|| "unmatched".to_owned());
+    let route = res
+        .extensions()
+        .get::<RouteLabel>()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(|| "unmatched".to_owned());
     let elapsed = started.elapsed();
     let status_s = status.as_u16().to_string();
     metrics::counter!("http_requests_total", "method" => method.to_string(), "route" => route.clone(), "status" => status_s.clone()).increment(1);
@@ -161,7 +198,9 @@ fn is_json(res: &Response) -> bool {
     res.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/problem+json"))
+        .is_some_and(|v| {
+            v.starts_with("application/json") || v.starts_with("application/problem+json")
+        })
 }
 
 /// CSP for pages: everything from our own origin; inline styles allowed for the docs UI only.
@@ -173,13 +212,27 @@ const CSP_DOCS: &str = "default-src 'self'; img-src 'self' data:; style-src 'sel
                         frame-ancestors 'none'";
 
 fn security_headers(h: &mut axum::http::HeaderMap, hsts: bool, path: &str) {
-    let csp = if path.starts_with("/api/docs") { CSP_DOCS } else { CSP };
-    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(csp));
+    let csp = if path.starts_with("/api/docs") {
+        CSP_DOCS
+    } else {
+        CSP
+    };
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(csp));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     if hsts {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
 }
 

@@ -21,7 +21,10 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
             let recorder = PrometheusBuilder::new()
                 .set_buckets_for_metric(
                     Matcher::Full("http_request_duration_seconds".into()),
-                    &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+                    &[
+                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                        5.0, 10.0,
+                    ],
                 )
                 .ok()?
                 .build_recorder();
@@ -33,7 +36,10 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health)).route("/ready", get(ready)).route("/metrics", get(metrics_text))
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics_text))
 }
 
 async fn health() -> Response {
@@ -41,7 +47,9 @@ async fn health() -> Response {
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
-    let db_ok = tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&state.db)).await.is_ok_and(|r| r.is_ok());
+    let db_ok = tokio::time::timeout(Duration::from_secs(2), crate::db::ping(&state.db))
+        .await
+        .is_ok_and(|r| r.is_ok());
     let redis_ok = match &state.redis {
         None => None,
         Some(conn) => {
@@ -54,13 +62,24 @@ async fn ready(State(state): State<AppState>) -> Response {
         }
     };
     let mut checks = serde_json::Map::new();
-    checks.insert("database".into(), if db_ok { "ok" } else { "failed" }.into());
+    checks.insert(
+        "database".into(),
+        if db_ok { "ok" } else { "failed" }.into(),
+    );
     if let Some(ok) = redis_ok {
         checks.insert("redis".into(), if ok { "ok" } else { "failed" }.into());
     }
     let all_ok = db_ok && redis_ok.unwrap_or(true);
-    let status = if all_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let failed: Vec<&String> = checks.iter().filter(|(_, v)| *v == "failed").map(|(k, _)| k).collect();
+    let status = if all_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let failed: Vec<&String> = checks
+        .iter()
+        .filter(|(_, v)| *v == "failed")
+        .map(|(k, _)| k)
+        .collect();
     let body = serde_json::json!({
         "status": if all_ok { "ready" } else { "unavailable" },
         "checks": checks,
@@ -78,6 +97,17 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         metrics::gauge!("job_queue_depth", "status" => "running").set(depth.running as f64);
         metrics::gauge!("job_queue_depth", "status" => "dead").set(depth.dead as f64);
     }
-    let body = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+    let body = state
+        .metrics
+        .as_ref()
+        .map(|h| h.render())
+        .unwrap_or_default();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }

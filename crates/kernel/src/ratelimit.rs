@@ -26,7 +26,12 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(api_per_min: u32, auth_per_min: u32) -> Self {
-        Self { api_per_min, auth_per_min, window: Duration::from_secs(60), buckets: Mutex::new(HashMap::new()) }
+        Self {
+            api_per_min,
+            auth_per_min,
+            window: Duration::from_secs(60),
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     fn limit(&self, budget: Budget) -> u32 {
@@ -51,7 +56,10 @@ impl RateLimiter {
             let window = self.window;
             buckets.retain(|_, w| now.duration_since(w.started) < window);
         }
-        let w = buckets.entry((budget, ip)).or_insert(Window { started: now, count: 0 });
+        let w = buckets.entry((budget, ip)).or_insert(Window {
+            started: now,
+            count: 0,
+        });
         if now.duration_since(w.started) >= self.window {
             w.started = now;
             w.count = 0;
@@ -67,7 +75,12 @@ impl RateLimiter {
 
 /// Which budget a path spends, or None when exempt (health, metrics, static assets).
 pub fn budget_for(path: &str) -> Option<Budget> {
-    if path == "/health" || path == "/ready" || path == "/metrics" || path.starts_with("/static/") || path == "/favicon.ico" {
+    if path == "/health"
+        || path == "/ready"
+        || path == "/metrics"
+        || path.starts_with("/static/")
+        || path == "/favicon.ico"
+    {
         return None;
     }
     if path.starts_with("/api/v1/auth/") {

@@ -41,14 +41,25 @@ pub async fn connect_and_migrate(cfg: &Config) -> anyhow::Result<sea_orm::Databa
 }
 
 /// Builds the shared state. `cfg.secret` must be resolved.
-pub async fn build_state(cfg: Config, db: sea_orm::DatabaseConnection, clock: SharedClock) -> anyhow::Result<AppState> {
-    let secret = cfg.secret.clone().ok_or_else(|| anyhow::anyhow!("secret is not resolved"))?;
+pub async fn build_state(
+    cfg: Config,
+    db: sea_orm::DatabaseConnection,
+    clock: SharedClock,
+) -> anyhow::Result<AppState> {
+    let secret = cfg
+        .secret
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("secret is not resolved"))?;
     let mut handlers: Handlers = Handlers::new();
     for (kind, h) in vertechie_kernel::mail::job_handlers() {
         handlers.insert(kind, h);
     }
     let jobs = JobQueue::new(cfg.job_max_attempts, handlers);
-    let mailer = Mailer::new(jobs.clone(), cfg.smtp_url.as_ref().map(|s| s.expose()), &cfg.mail_from)?;
+    let mailer = Mailer::new(
+        jobs.clone(),
+        cfg.smtp_url.as_ref().map(|s| s.expose()),
+        &cfg.mail_from,
+    )?;
     let redis = match &cfg.redis_url {
         Some(url) => {
             let client = redis::Client::open(url.as_str())?;
@@ -89,7 +100,12 @@ impl utoipa::Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -130,11 +146,14 @@ pub async fn serve(
     grace: Duration,
 ) -> std::io::Result<()> {
     let (tx, mut rx) = watch::channel(false);
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = tx.send(true);
-        });
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = tx.send(true);
+    });
     let server = tokio::spawn(server.into_future());
     let wait_for_stop = async {
         let _ = rx.wait_for(|stop| *stop).await;
@@ -147,7 +166,10 @@ pub async fn serve(
     match tokio::time::timeout(grace, &mut server).await {
         Ok(res) => res.unwrap_or_else(|e| Err(std::io::Error::other(e))),
         Err(_) => {
-            tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish in time; stopping");
+            tracing::warn!(
+                grace_secs = grace.as_secs(),
+                "in-flight requests did not finish in time; stopping"
+            );
             server.abort();
             Ok(())
         }

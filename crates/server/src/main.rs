@@ -72,10 +72,17 @@ fn overrides(cli: &Cli) -> Figment {
 
 fn init_logging(cfg: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&cfg.log_level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let filter =
+        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&cfg.log_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if cfg.log_format == "json" {
-        builder.json().flatten_event(true).with_current_span(false).init();
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init();
     } else {
         builder.init();
     }
@@ -95,7 +102,10 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::SUCCESS;
     }
     init_logging(&cfg);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("vertechie: cannot start the runtime: {e}");
@@ -130,7 +140,9 @@ async fn run_serve(mut cfg: Config) -> anyhow::Result<()> {
         SecretSource::Generated(p) => {
             tracing::warn!(path = %p.display(), "no VERTECHIE_SECRET configured: generated a signing secret and stored it (tokens survive restarts)")
         }
-        SecretSource::File(p) => tracing::info!(path = %p.display(), "using the signing secret stored in the data directory"),
+        SecretSource::File(p) => {
+            tracing::info!(path = %p.display(), "using the signing secret stored in the data directory")
+        }
         SecretSource::Configured => {}
     }
     let addr = cfg.bind_addr()?;
@@ -159,7 +171,11 @@ async fn futures_join(handles: Vec<tokio::task::JoinHandle<()>>) {
     }
 }
 
-async fn create_admin(mut cfg: Config, email: String, password: Option<String>) -> anyhow::Result<()> {
+async fn create_admin(
+    mut cfg: Config,
+    email: String,
+    password: Option<String>,
+) -> anyhow::Result<()> {
     let password = match password {
         Some(p) => p,
         None => {

@@ -4,7 +4,10 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 use vertechie_kernel::audit::AuditRecord;
 use vertechie_kernel::mail::OutboxMail;
-use vertechie_kernel::{ApiJson, ApiOk, ApiPath, ApiQuery, AppResult, AppState, CurrentUser, Envelope, Page, PageQuery, UserId};
+use vertechie_kernel::{
+    ApiJson, ApiOk, ApiPath, ApiQuery, AppResult, AppState, CurrentUser, Envelope, Page, PageQuery,
+    UserId,
+};
 
 use super::Client;
 use crate::service::admin::{self as svc, AdminUserUpdate, UserSearch};
@@ -13,7 +16,11 @@ use crate::service::views::UserView;
 /// Search users by name, email or username; filter by role and status (admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(UserSearch),
     responses((status = 200, description = "A page of users", body = Envelope<Page<UserView>>), (status = 403, description = "FORBIDDEN_ROLE")))]
-pub async fn list_users(State(state): State<AppState>, user: CurrentUser, ApiQuery(q): ApiQuery<UserSearch>) -> AppResult<ApiOk<Page<UserView>>> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(q): ApiQuery<UserSearch>,
+) -> AppResult<ApiOk<Page<UserView>>> {
     svc::list_users(&state, &user, q).await.map(ApiOk)
 }
 
@@ -29,7 +36,9 @@ pub async fn update_user(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<AdminUserUpdate>,
 ) -> AppResult<ApiOk<UserView>> {
-    svc::update_user(&state, &user, UserId(id), input, &client).await.map(ApiOk)
+    svc::update_user(&state, &user, UserId(id), input, &client)
+        .await
+        .map(ApiOk)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -42,10 +51,16 @@ pub struct LimitQuery {
 /// The newest audit log entries (admins).
 #[utoipa::path(get, path = "/api/v1/admin/audit-log", tag = "users", security(("bearer" = [])), params(LimitQuery),
     responses((status = 200, description = "Newest first", body = Envelope<Vec<AuditRecord>>), (status = 403, description = "FORBIDDEN_ROLE")))]
-pub async fn audit_log(State(state): State<AppState>, user: CurrentUser, ApiQuery(q): ApiQuery<LimitQuery>) -> AppResult<ApiOk<Vec<AuditRecord>>> {
+pub async fn audit_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(q): ApiQuery<LimitQuery>,
+) -> AppResult<ApiOk<Vec<AuditRecord>>> {
     user.require_admin()?;
     let limit = q.limit.unwrap_or(50).clamp(1, 100);
-    Ok(ApiOk(vertechie_kernel::audit::recent(&state.db, limit).await?))
+    Ok(ApiOk(
+        vertechie_kernel::audit::recent(&state.db, limit).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -60,9 +75,19 @@ pub struct OutboxQuery {
 /// Development mail stored because no SMTP server is configured (admins).
 #[utoipa::path(get, path = "/api/v1/admin/outbox", tag = "users", security(("bearer" = [])), params(OutboxQuery),
     responses((status = 200, description = "Newest first", body = Envelope<Vec<OutboxMail>>), (status = 403, description = "FORBIDDEN_ROLE")))]
-pub async fn outbox(State(state): State<AppState>, user: CurrentUser, ApiQuery(q): ApiQuery<OutboxQuery>) -> AppResult<ApiOk<Vec<OutboxMail>>> {
+pub async fn outbox(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(q): ApiQuery<OutboxQuery>,
+) -> AppResult<ApiOk<Vec<OutboxMail>>> {
     user.require_admin()?;
-    let page = PageQuery { page: q.page, limit: q.limit };
+    let page = PageQuery {
+        page: q.page,
+        limit: q.limit,
+    };
     let to = q.to.as_deref().map(|s| s.trim().to_lowercase());
-    Ok(ApiOk(vertechie_kernel::mail::outbox(&state.db, to.as_deref(), page.limit(), page.offset()).await?))
+    Ok(ApiOk(
+        vertechie_kernel::mail::outbox(&state.db, to.as_deref(), page.limit(), page.offset())
+            .await?,
+    ))
 }

@@ -31,9 +31,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::delete_skill))
         .routes(routes!(users::get_cv, users::put_cv))
         .routes(routes!(users::list_experiences, users::add_experience))
-        .routes(routes!(users::get_experience, users::update_experience, users::delete_experience))
+        .routes(routes!(
+            users::get_experience,
+            users::update_experience,
+            users::delete_experience
+        ))
         .routes(routes!(users::list_education, users::add_education))
-        .routes(routes!(users::get_education, users::update_education, users::delete_education))
+        .routes(routes!(
+            users::get_education,
+            users::update_education,
+            users::delete_education
+        ))
         .routes(routes!(admin::list_users))
         .routes(routes!(admin::audit_log))
         .routes(routes!(admin::outbox))
@@ -48,7 +56,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(Client(ClientInfo {
             ip: parts.extensions.get::<ClientIp>().map(|c| c.0.to_string()),
-            user_agent: parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
         }))
     }
 }

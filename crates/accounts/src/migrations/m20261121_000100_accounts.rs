@@ -158,10 +158,32 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // Index names contain the column so unique violations can be told apart on both databases.
-        m.create_index(Index::create().name("uq_users_email").table(Users::Table).col(Users::Email).unique().to_owned()).await?;
-        m.create_index(Index::create().name("uq_users_username").table(Users::Table).col(Users::Username).unique().to_owned())
-            .await?;
-        m.create_index(Index::create().name("idx_users_created_at").table(Users::Table).col(Users::CreatedAt).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("uq_users_email")
+                .table(Users::Table)
+                .col(Users::Email)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("uq_users_username")
+                .table(Users::Table)
+                .col(Users::Username)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_users_created_at")
+                .table(Users::Table)
+                .col(Users::CreatedAt)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -178,7 +200,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("idx_sessions_user")
+                .table(Sessions::Table)
+                .col(Sessions::UserId)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -199,11 +228,20 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("uq_refresh_tokens_hash").table(RefreshTokens::Table).col(RefreshTokens::TokenHash).unique().to_owned(),
+            Index::create()
+                .name("uq_refresh_tokens_hash")
+                .table(RefreshTokens::Table)
+                .col(RefreshTokens::TokenHash)
+                .unique()
+                .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create().name("idx_refresh_tokens_session").table(RefreshTokens::Table).col(RefreshTokens::SessionId).to_owned(),
+            Index::create()
+                .name("idx_refresh_tokens_session")
+                .table(RefreshTokens::Table)
+                .col(RefreshTokens::SessionId)
+                .to_owned(),
         )
         .await?;
 
@@ -222,11 +260,22 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("uq_email_tokens_hash").table(EmailTokens::Table).col(EmailTokens::TokenHash).unique().to_owned(),
+            Index::create()
+                .name("uq_email_tokens_hash")
+                .table(EmailTokens::Table)
+                .col(EmailTokens::TokenHash)
+                .unique()
+                .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_email_tokens_user").table(EmailTokens::Table).col(EmailTokens::UserId).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_email_tokens_user")
+                .table(EmailTokens::Table)
+                .col(EmailTokens::UserId)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -266,12 +315,19 @@ impl MigrationTrait for Migration {
                 .col(text_null(UserExperiences::Description))
                 .col(timestamp_with_time_zone(UserExperiences::CreatedAt))
                 .col(timestamp_with_time_zone(UserExperiences::UpdatedAt))
-                .foreign_key(&mut fk_user(UserExperiences::Table, UserExperiences::UserId))
+                .foreign_key(&mut fk_user(
+                    UserExperiences::Table,
+                    UserExperiences::UserId,
+                ))
                 .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create().name("idx_user_experiences_user").table(UserExperiences::Table).col(UserExperiences::UserId).to_owned(),
+            Index::create()
+                .name("idx_user_experiences_user")
+                .table(UserExperiences::Table)
+                .col(UserExperiences::UserId)
+                .to_owned(),
         )
         .await?;
 
@@ -294,7 +350,11 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("idx_user_education_user").table(UserEducation::Table).col(UserEducation::UserId).to_owned(),
+            Index::create()
+                .name("idx_user_education_user")
+                .table(UserEducation::Table)
+                .col(UserEducation::UserId)
+                .to_owned(),
         )
         .await?;
         Ok(())

@@ -3,14 +3,16 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use vertechie_kernel::audit::{AuditEntry, record};
 use vertechie_kernel::db::like_escape;
-use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, Page, PageQuery, Role, UserId, Validator};
+use vertechie_kernel::{
+    AppError, AppResult, AppState, CurrentUser, Page, PageQuery, Role, UserId, Validator,
+};
 
 use crate::model::user;
 use crate::service::auth::revoke_all_sessions;
@@ -30,17 +32,28 @@ pub struct UserSearch {
     pub limit: Option<u64>,
 }
 
-pub async fn list_users(state: &AppState, actor: &CurrentUser, search: UserSearch) -> AppResult<Page<UserView>> {
+pub async fn list_users(
+    state: &AppState,
+    actor: &CurrentUser,
+    search: UserSearch,
+) -> AppResult<Page<UserView>> {
     actor.require_admin()?;
-    let page = PageQuery { page: search.page, limit: search.limit };
+    let page = PageQuery {
+        page: search.page,
+        limit: search.limit,
+    };
     let mut query = user::Entity::find().filter(user::Column::DeletedAt.is_null());
     if let Some(q) = search.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", like_escape(&q.to_lowercase()));
         let like = |col: user::Column| {
-            Expr::expr(Func::lower(Expr::col(col))).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
         };
         query = query.filter(
-            Condition::any().add(like(user::Column::Email)).add(like(user::Column::Username)).add(like(user::Column::FullName)),
+            Condition::any()
+                .add(like(user::Column::Email))
+                .add(like(user::Column::Username))
+                .add(like(user::Column::FullName)),
         );
     }
     if let Some(role) = search.role {
@@ -57,7 +70,11 @@ pub async fn list_users(state: &AppState, actor: &CurrentUser, search: UserSearc
         .limit(page.limit())
         .all(&state.db)
         .await?;
-    Ok(Page::new(rows.iter().map(UserView::from).collect(), total, &page))
+    Ok(Page::new(
+        rows.iter().map(UserView::from).collect(),
+        total,
+        &page,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -96,12 +113,18 @@ pub async fn update_user(
     v.finish()?;
     if !is_super {
         if before_roles.iter().any(Role::is_privileged) {
-            return Err(AppError::forbidden("FORBIDDEN_ROLE", "Only a super admin can change an admin's account"));
+            return Err(AppError::forbidden(
+                "FORBIDDEN_ROLE",
+                "Only a super admin can change an admin's account",
+            ));
         }
         if let Some(roles) = &input.roles
             && roles.iter().any(Role::is_privileged)
         {
-            return Err(AppError::forbidden("FORBIDDEN_ROLE", "Only a super admin can grant admin or super_admin"));
+            return Err(AppError::forbidden(
+                "FORBIDDEN_ROLE",
+                "Only a super admin can grant admin or super_admin",
+            ));
         }
     }
     let now = state.clock.now();
@@ -138,7 +161,11 @@ pub async fn update_user(
             now,
             AuditEntry {
                 actor: Some(actor.id),
-                action: if active { "user.activated" } else { "user.deactivated" },
+                action: if active {
+                    "user.activated"
+                } else {
+                    "user.deactivated"
+                },
                 target_type: "user",
                 target_id: Some(target.to_string()),
                 details: serde_json::json!({}),
@@ -164,8 +191,12 @@ pub async fn create_admin(state: &AppState, email: &str, password: &str) -> AppR
     }
     let email = email.unwrap_or_default();
     let local = email.split('@').next().unwrap_or("admin");
-    let mut base: String =
-        local.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').take(24).collect::<String>().to_lowercase();
+    let mut base: String = local
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .take(24)
+        .collect::<String>()
+        .to_lowercase();
     if base.len() < 3 {
         base = format!("admin{base}");
     }
@@ -197,7 +228,12 @@ pub async fn create_admin(state: &AppState, email: &str, password: &str) -> AppR
         None => {
             let mut username = base.clone();
             let mut n = 1;
-            while user::Entity::find().filter(user::Column::Username.eq(username.clone())).one(&txn).await?.is_some() {
+            while user::Entity::find()
+                .filter(user::Column::Username.eq(username.clone()))
+                .one(&txn)
+                .await?
+                .is_some()
+            {
                 n += 1;
                 username = format!("{base}{n}");
             }
@@ -248,5 +284,8 @@ pub async fn create_admin(state: &AppState, email: &str, password: &str) -> AppR
     )
     .await?;
     txn.commit().await?;
-    Ok(format!("{verb} super admin {} (username {}, id {})", user.email, user.username, user.id))
+    Ok(format!(
+        "{verb} super admin {} (username {}, id {})",
+        user.email, user.username, user.id
+    ))
 }

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -39,7 +39,10 @@ pub struct LoginInput {
 }
 
 fn invalid_credentials() -> AppError {
-    AppError::unauthorized("INVALID_CREDENTIALS", "The email/username or password is wrong")
+    AppError::unauthorized(
+        "INVALID_CREDENTIALS",
+        "The email/username or password is wrong",
+    )
 }
 
 fn session_ended() -> AppError {
@@ -47,7 +50,11 @@ fn session_ended() -> AppError {
 }
 
 /// Creates the account, its first session and the verification mail, in one transaction.
-pub async fn register(state: &AppState, input: RegisterInput, client: &ClientInfo) -> AppResult<AuthTokens> {
+pub async fn register(
+    state: &AppState,
+    input: RegisterInput,
+    client: &ClientInfo,
+) -> AppResult<AuthTokens> {
     let mut v = Validator::new();
     let email = normalize_email(&input.email);
     if email.is_none() {
@@ -117,7 +124,11 @@ pub async fn register(state: &AppState, input: RegisterInput, client: &ClientInf
 
 async fn ensure_free<C: ConnectionTrait>(conn: &C, email: &str, username: &str) -> AppResult<()> {
     let taken = user::Entity::find()
-        .filter(Condition::any().add(user::Column::Email.eq(email)).add(user::Column::Username.eq(username)))
+        .filter(
+            Condition::any()
+                .add(user::Column::Email.eq(email))
+                .add(user::Column::Username.eq(username)),
+        )
         .all(conn)
         .await?;
     if taken.iter().any(|u| u.email == email) {
@@ -142,7 +153,11 @@ pub(crate) fn map_unique(e: AppError) -> AppError {
     if e.code != "CONFLICT" {
         return e;
     }
-    let detail = e.source.as_ref().map(|s| format!("{s:#}")).unwrap_or_default();
+    let detail = e
+        .source
+        .as_ref()
+        .map(|s| format!("{s:#}"))
+        .unwrap_or_default();
     if detail.contains("email") {
         email_taken()
     } else if detail.contains("username") {
@@ -158,9 +173,19 @@ async fn queue_verification_mail(
     user: &user::Model,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let token = create_email_token(txn, user.id, email_token::VERIFY_EMAIL, now, Duration::hours(VERIFY_TOKEN_TTL_HOURS)).await?;
+    let token = create_email_token(
+        txn,
+        user.id,
+        email_token::VERIFY_EMAIL,
+        now,
+        Duration::hours(VERIFY_TOKEN_TTL_HOURS),
+    )
+    .await?;
     let link = format!("{}/verify-email?token={token}", state.config.public_base());
-    let greeting = user.full_name.clone().unwrap_or_else(|| user.username.clone());
+    let greeting = user
+        .full_name
+        .clone()
+        .unwrap_or_else(|| user.username.clone());
     state
         .mailer
         .queue(
@@ -215,7 +240,10 @@ pub async fn start_session<C: ConnectionTrait>(
     session::ActiveModel {
         id: Set(sid.0),
         user_id: Set(user.id),
-        user_agent: Set(client.user_agent.as_deref().map(|s| s.chars().take(255).collect())),
+        user_agent: Set(client
+            .user_agent
+            .as_deref()
+            .map(|s| s.chars().take(255).collect())),
         ip: Set(client.ip.clone()),
         created_at: Set(now),
         last_used_at: Set(now),
@@ -246,7 +274,9 @@ async fn issue_pair<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    let access = state.tokens.issue(UserId(user.id), sid, roles_of(user), tier_of(user), now)?;
+    let access = state
+        .tokens
+        .issue(UserId(user.id), sid, roles_of(user), tier_of(user), now)?;
     Ok(AuthTokens {
         access_token: access,
         refresh_token: refresh,
@@ -258,13 +288,29 @@ async fn issue_pair<C: ConnectionTrait>(
 
 /// Signs in by email or username. Unknown users and wrong passwords get the same answer after the
 /// same amount of work; `lockout_threshold` failures within `lockout_minutes` lock the account.
-pub async fn login(state: &AppState, input: LoginInput, client: &ClientInfo) -> AppResult<AuthTokens> {
+pub async fn login(
+    state: &AppState,
+    input: LoginInput,
+    client: &ClientInfo,
+) -> AppResult<AuthTokens> {
     let mut v = Validator::new();
-    v.check(!input.email.trim().is_empty(), "email", "enter your email or username");
-    v.check(!input.password.is_empty(), "password", "enter your password");
+    v.check(
+        !input.email.trim().is_empty(),
+        "email",
+        "enter your email or username",
+    );
+    v.check(
+        !input.password.is_empty(),
+        "password",
+        "enter your password",
+    );
     v.finish()?;
     let ident = input.email.trim().to_lowercase();
-    let column = if ident.contains('@') { user::Column::Email } else { user::Column::Username };
+    let column = if ident.contains('@') {
+        user::Column::Email
+    } else {
+        user::Column::Username
+    };
     let found = user::Entity::find()
         .filter(column.eq(ident))
         .filter(user::Column::DeletedAt.is_null())
@@ -280,11 +326,18 @@ pub async fn login(state: &AppState, input: LoginInput, client: &ClientInfo) -> 
     {
         return Err(locked(until, now));
     }
-    if !state.passwords.verify(&input.password, Some(&user.password_hash)).await {
+    if !state
+        .passwords
+        .verify(&input.password, Some(&user.password_hash))
+        .await
+    {
         return Err(record_failure(state, &user, now).await?);
     }
     if !user.is_active {
-        return Err(AppError::forbidden("ACCOUNT_DISABLED", "This account has been disabled"));
+        return Err(AppError::forbidden(
+            "ACCOUNT_DISABLED",
+            "This account has been disabled",
+        ));
     }
     let txn = state.db.begin().await?;
     let mut active = user.clone().into_active_model();
@@ -302,16 +355,29 @@ fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     let secs = (until - now).num_seconds().max(1) as u64;
     let minutes = secs.div_ceil(60);
     AppError::locked(
-        format!("Too many failed sign-ins. The account is locked; try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" }),
+        format!(
+            "Too many failed sign-ins. The account is locked; try again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        ),
         secs,
     )
 }
 
 /// Counts a failed attempt; returns the error to answer with (401, or 423 once locked).
-async fn record_failure(state: &AppState, user: &user::Model, now: DateTime<Utc>) -> AppResult<AppError> {
+async fn record_failure(
+    state: &AppState,
+    user: &user::Model,
+    now: DateTime<Utc>,
+) -> AppResult<AppError> {
     let window = Duration::minutes(state.config.lockout_minutes as i64);
-    let in_window = user.first_failed_at.is_some_and(|first| now - first < window);
-    let (count, first) = if in_window { (user.failed_logins + 1, user.first_failed_at) } else { (1, Some(now)) };
+    let in_window = user
+        .first_failed_at
+        .is_some_and(|first| now - first < window);
+    let (count, first) = if in_window {
+        (user.failed_logins + 1, user.first_failed_at)
+    } else {
+        (1, Some(now))
+    };
     let lock = count >= state.config.lockout_threshold as i32;
     let mut active = user.clone().into_active_model();
     active.failed_logins = Set(if lock { 0 } else { count });
@@ -357,7 +423,10 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<AuthTok
     else {
         return Err(invalid());
     };
-    let Some(sess) = session::Entity::find_by_id(token.session_id).one(&state.db).await? else {
+    let Some(sess) = session::Entity::find_by_id(token.session_id)
+        .one(&state.db)
+        .await?
+    else {
         return Err(invalid());
     };
     if sess.revoked_at.is_some() {
@@ -369,11 +438,19 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<AuthTok
         return Err(token_reused());
     }
     if token.expires_at <= now || sess.expires_at <= now {
-        return Err(AppError::unauthorized("TOKEN_EXPIRED", "The session has expired; sign in again"));
+        return Err(AppError::unauthorized(
+            "TOKEN_EXPIRED",
+            "The session has expired; sign in again",
+        ));
     }
-    let user = super::find_live_user(&state.db, UserId(sess.user_id)).await.map_err(|_| session_ended())?;
+    let user = super::find_live_user(&state.db, UserId(sess.user_id))
+        .await
+        .map_err(|_| session_ended())?;
     if !user.is_active {
-        return Err(AppError::unauthorized("ACCOUNT_DISABLED", "This account has been disabled"));
+        return Err(AppError::unauthorized(
+            "ACCOUNT_DISABLED",
+            "This account has been disabled",
+        ));
     }
     let txn = state.db.begin().await?;
     // Only one caller can mark the token used; a concurrent second use is a reuse.
@@ -399,10 +476,17 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<AuthTok
 }
 
 fn token_reused() -> AppError {
-    AppError::unauthorized("TOKEN_REUSED", "This refresh token was already used; the session has been revoked")
+    AppError::unauthorized(
+        "TOKEN_REUSED",
+        "This refresh token was already used; the session has been revoked",
+    )
 }
 
-pub async fn revoke_session<C: ConnectionTrait>(conn: &C, sid: Uuid, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn revoke_session<C: ConnectionTrait>(
+    conn: &C,
+    sid: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now))
         .filter(session::Column::Id.eq(sid))
@@ -412,7 +496,11 @@ pub async fn revoke_session<C: ConnectionTrait>(conn: &C, sid: Uuid, now: DateTi
     Ok(())
 }
 
-pub async fn revoke_all_sessions<C: ConnectionTrait>(conn: &C, user_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn revoke_all_sessions<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now))
         .filter(session::Column::UserId.eq(user_id))
@@ -427,7 +515,11 @@ pub async fn logout(state: &AppState, sid: SessionId) -> AppResult<()> {
 }
 
 /// Live sessions of a user, most recently used first.
-pub async fn list_sessions(state: &AppState, user: UserId, current: SessionId) -> AppResult<Vec<SessionView>> {
+pub async fn list_sessions(
+    state: &AppState,
+    user: UserId,
+    current: SessionId,
+) -> AppResult<Vec<SessionView>> {
     let now = state.clock.now();
     let rows = session::Entity::find()
         .filter(session::Column::UserId.eq(user.0))
@@ -463,8 +555,14 @@ pub async fn delete_session(state: &AppState, user: UserId, sid: Uuid) -> AppRes
 }
 
 /// Checks a single-use mail token and marks it used. Returns the user id it belongs to.
-async fn consume_email_token(txn: &DatabaseTransaction, token: &str, purpose: &str, now: DateTime<Utc>) -> AppResult<Uuid> {
-    let invalid = || AppError::bad_request("TOKEN_INVALID", "This link is invalid or was already used");
+async fn consume_email_token(
+    txn: &DatabaseTransaction,
+    token: &str,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Uuid> {
+    let invalid =
+        || AppError::bad_request("TOKEN_INVALID", "This link is invalid or was already used");
     let row = email_token::Entity::find()
         .filter(email_token::Column::TokenHash.eq(hash_token(token.trim())))
         .filter(email_token::Column::Purpose.eq(purpose))
@@ -475,7 +573,10 @@ async fn consume_email_token(txn: &DatabaseTransaction, token: &str, purpose: &s
         return Err(invalid());
     }
     if row.expires_at <= now {
-        return Err(AppError::bad_request("TOKEN_EXPIRED", "This link has expired; ask for a new one"));
+        return Err(AppError::bad_request(
+            "TOKEN_EXPIRED",
+            "This link has expired; ask for a new one",
+        ));
     }
     let marked = email_token::Entity::update_many()
         .col_expr(email_token::Column::UsedAt, Expr::value(now))
@@ -506,7 +607,10 @@ pub async fn verify_email(state: &AppState, token: &str) -> AppResult<UserView> 
 pub async fn resend_verification(state: &AppState, user_id: UserId) -> AppResult<()> {
     let user = super::find_live_user(&state.db, user_id).await?;
     if user.is_verified {
-        return Err(AppError::conflict("ALREADY_VERIFIED", "Your email address is already verified"));
+        return Err(AppError::conflict(
+            "ALREADY_VERIFIED",
+            "Your email address is already verified",
+        ));
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -528,7 +632,9 @@ pub struct ResetConfirmInput {
 
 /// Always succeeds from the caller's view so it cannot be used to find accounts.
 pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<()> {
-    let Some(email) = normalize_email(email) else { return Ok(()) };
+    let Some(email) = normalize_email(email) else {
+        return Ok(());
+    };
     let Some(user) = user::Entity::find()
         .filter(user::Column::Email.eq(email))
         .filter(user::Column::DeletedAt.is_null())
@@ -542,8 +648,18 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    let token = create_email_token(&txn, user.id, email_token::PASSWORD_RESET, now, Duration::minutes(RESET_TOKEN_TTL_MINUTES)).await?;
-    let link = format!("{}/reset-password?token={token}", state.config.public_base());
+    let token = create_email_token(
+        &txn,
+        user.id,
+        email_token::PASSWORD_RESET,
+        now,
+        Duration::minutes(RESET_TOKEN_TTL_MINUTES),
+    )
+    .await?;
+    let link = format!(
+        "{}/reset-password?token={token}",
+        state.config.public_base()
+    );
     state
         .mailer
         .queue(
@@ -576,11 +692,20 @@ pub async fn confirm_password_reset(state: &AppState, input: ResetConfirmInput) 
         .one(&state.db)
         .await?
     else {
-        return Err(AppError::bad_request("TOKEN_INVALID", "This link is invalid or was already used"));
+        return Err(AppError::bad_request(
+            "TOKEN_INVALID",
+            "This link is invalid or was already used",
+        ));
     };
     let user = super::find_live_user(&state.db, UserId(row.user_id)).await?;
     let mut v = Validator::new();
-    check_password(&mut v, "new_password", &input.new_password, &user.email, &user.username);
+    check_password(
+        &mut v,
+        "new_password",
+        &input.new_password,
+        &user.email,
+        &user.username,
+    );
     v.finish()?;
     let password_hash = state.passwords.hash(&input.new_password).await?;
     let txn = state.db.begin().await?;
@@ -620,7 +745,12 @@ struct LiveSession {
 
 #[async_trait::async_trait]
 impl SessionCheck for SessionStore {
-    async fn check(&self, state: &AppState, user: UserId, sid: SessionId) -> AppResult<SessionStatus> {
+    async fn check(
+        &self,
+        state: &AppState,
+        user: UserId,
+        sid: SessionId,
+    ) -> AppResult<SessionStatus> {
         use sea_orm::{FromQueryResult, Statement};
         let backend = state.db.get_database_backend();
         let sql = if backend == sea_orm::DatabaseBackend::Postgres {
@@ -630,16 +760,29 @@ impl SessionCheck for SessionStore {
             "SELECT u.roles, u.tier, u.is_active, u.deleted_at, s.revoked_at, s.expires_at \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?"
         };
-        let row = LiveSession::find_by_statement(Statement::from_sql_and_values(backend, sql, [sid.0.into(), user.0.into()]))
-            .one(&state.db)
-            .await?
-            .ok_or_else(session_ended)?;
-        if row.revoked_at.is_some() || row.expires_at <= state.clock.now() || row.deleted_at.is_some() {
+        let row = LiveSession::find_by_statement(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [sid.0.into(), user.0.into()],
+        ))
+        .one(&state.db)
+        .await?
+        .ok_or_else(session_ended)?;
+        if row.revoked_at.is_some()
+            || row.expires_at <= state.clock.now()
+            || row.deleted_at.is_some()
+        {
             return Err(session_ended());
         }
         if !row.is_active {
-            return Err(AppError::unauthorized("ACCOUNT_DISABLED", "This account has been disabled"));
+            return Err(AppError::unauthorized(
+                "ACCOUNT_DISABLED",
+                "This account has been disabled",
+            ));
         }
-        Ok(SessionStatus { roles: super::parse_roles(&row.roles), tier: row.tier.parse().unwrap_or_default() })
+        Ok(SessionStatus {
+            roles: super::parse_roles(&row.roles),
+            tier: row.tier.parse().unwrap_or_default(),
+        })
     }
 }

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
@@ -15,7 +15,9 @@ use crate::model::{education, email_token, experience, skill, user};
 use crate::service::rules::{
     EXPERIENCE_LEVELS, clean, clean_text, is_http_url, is_phone, normalize_skill,
 };
-use crate::service::views::{EducationView, ExperienceView, PublicUserView, SkillView, UserView, interests_of};
+use crate::service::views::{
+    EducationView, ExperienceView, PublicUserView, SkillView, UserView, interests_of,
+};
 use crate::service::{find_live_user, roles_of};
 
 pub const MAX_SKILLS: u64 = 100;
@@ -23,7 +25,9 @@ pub const MAX_ENTRIES: u64 = 50;
 pub const MAX_CV_BYTES: usize = 100 * 1024;
 
 /// Distinguishes "absent" (leave as is) from `null` (clear) in PATCH bodies.
-fn patch<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn patch<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -65,14 +69,24 @@ pub async fn me(state: &AppState, id: UserId) -> AppResult<UserView> {
 }
 
 /// Applies a one-line field: cleaned, length-checked; `Some(None)` or blank clears it.
-fn one_line(v: &mut Validator, field: &str, value: &Option<Option<String>>, max: usize) -> Option<Option<String>> {
+fn one_line(
+    v: &mut Validator,
+    field: &str,
+    value: &Option<Option<String>>,
+    max: usize,
+) -> Option<Option<String>> {
     let value = value.as_ref()?;
     let cleaned = value.as_deref().and_then(clean);
     v.max_len(cleaned.as_deref(), field, max);
     Some(cleaned)
 }
 
-fn long_text(v: &mut Validator, field: &str, value: &Option<Option<String>>, max: usize) -> Option<Option<String>> {
+fn long_text(
+    v: &mut Validator,
+    field: &str,
+    value: &Option<Option<String>>,
+    max: usize,
+) -> Option<Option<String>> {
     let value = value.as_ref()?;
     let cleaned = value.as_deref().and_then(clean_text);
     v.max_len(cleaned.as_deref(), field, max);
@@ -89,14 +103,28 @@ pub async fn update_me(state: &AppState, id: UserId, input: ProfileUpdate) -> Ap
     }
     let phone = one_line(&mut v, "phone", &input.phone, 32);
     if let Some(Some(p)) = &phone {
-        v.check(is_phone(p), "phone", "must be a phone number of 7–15 digits");
+        v.check(
+            is_phone(p),
+            "phone",
+            "must be a phone number of 7–15 digits",
+        );
     }
     let education_level = one_line(&mut v, "education_level", &input.education_level, 50);
-    let experience_level = one_line(&mut v, "experience_level", &input.experience_level, 16).map(|o| o.map(|s| s.to_lowercase()));
+    let experience_level = one_line(&mut v, "experience_level", &input.experience_level, 16)
+        .map(|o| o.map(|s| s.to_lowercase()));
     if let Some(Some(level)) = &experience_level {
-        v.check(EXPERIENCE_LEVELS.contains(&level.as_str()), "experience_level", "must be one of fresher, junior, mid, senior");
+        v.check(
+            EXPERIENCE_LEVELS.contains(&level.as_str()),
+            "experience_level",
+            "must be one of fresher, junior, mid, senior",
+        );
     }
-    let track = one_line(&mut v, "preferred_career_track", &input.preferred_career_track, 100);
+    let track = one_line(
+        &mut v,
+        "preferred_career_track",
+        &input.preferred_career_track,
+        100,
+    );
     let learning_style = one_line(&mut v, "learning_style", &input.learning_style, 50);
     let career_goals = long_text(&mut v, "career_goals", &input.career_goals, 2000);
     let interests = input.interests.as_ref().map(|list| {
@@ -199,7 +227,11 @@ pub struct DeleteAccountInput {
 /// Erases personal data and signs out everywhere; the row stays (anonymised) so references hold.
 pub async fn delete_me(state: &AppState, id: UserId, password: &str) -> AppResult<()> {
     let user = find_live_user(&state.db, id).await?;
-    if !state.passwords.verify(password, Some(&user.password_hash)).await {
+    if !state
+        .passwords
+        .verify(password, Some(&user.password_hash))
+        .await
+    {
         return Err(AppError::field("password", "is not your current password"));
     }
     let now = state.clock.now();
@@ -224,10 +256,22 @@ pub async fn delete_me(state: &AppState, id: UserId, password: &str) -> AppResul
     a.deleted_at = Set(Some(now));
     a.updated_at = Set(now);
     a.update(&txn).await?;
-    skill::Entity::delete_many().filter(skill::Column::UserId.eq(user.id)).exec(&txn).await?;
-    experience::Entity::delete_many().filter(experience::Column::UserId.eq(user.id)).exec(&txn).await?;
-    education::Entity::delete_many().filter(education::Column::UserId.eq(user.id)).exec(&txn).await?;
-    email_token::Entity::delete_many().filter(email_token::Column::UserId.eq(user.id)).exec(&txn).await?;
+    skill::Entity::delete_many()
+        .filter(skill::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?;
+    experience::Entity::delete_many()
+        .filter(experience::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?;
+    education::Entity::delete_many()
+        .filter(education::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?;
+    email_token::Entity::delete_many()
+        .filter(email_token::Column::UserId.eq(user.id))
+        .exec(&txn)
+        .await?;
     super::auth::revoke_all_sessions(&txn, user.id, now).await?;
     vertechie_kernel::audit::record(
         &txn,
@@ -267,7 +311,11 @@ pub async fn list_skills(state: &AppState, id: UserId) -> AppResult<Vec<SkillVie
 
 /// Adds a skill or, when the user already has it (case-insensitively), updates its level.
 /// Returns the skill and whether it was created.
-pub async fn upsert_skill(state: &AppState, id: UserId, input: SkillInput) -> AppResult<(SkillView, bool)> {
+pub async fn upsert_skill(
+    state: &AppState,
+    id: UserId,
+    input: SkillInput,
+) -> AppResult<(SkillView, bool)> {
     let mut v = Validator::new();
     let name = match normalize_skill(&input.name) {
         Ok(n) => Some(n),
@@ -276,7 +324,11 @@ pub async fn upsert_skill(state: &AppState, id: UserId, input: SkillInput) -> Ap
             None
         }
     };
-    v.check((1..=5).contains(&input.level), "level", "must be between 1 and 5");
+    v.check(
+        (1..=5).contains(&input.level),
+        "level",
+        "must be between 1 and 5",
+    );
     v.finish()?;
     let (name, key) = name.unwrap_or_default();
     let txn = state.db.begin().await?;
@@ -293,7 +345,10 @@ pub async fn upsert_skill(state: &AppState, id: UserId, input: SkillInput) -> Ap
             (a.update(&txn).await?, false)
         }
         None => {
-            let count = skill::Entity::find().filter(skill::Column::UserId.eq(id.0)).count(&txn).await?;
+            let count = skill::Entity::find()
+                .filter(skill::Column::UserId.eq(id.0))
+                .count(&txn)
+                .await?;
             if count >= MAX_SKILLS {
                 return Err(AppError::field("name", "you can list at most 100 skills"));
             }
@@ -315,7 +370,9 @@ pub async fn upsert_skill(state: &AppState, id: UserId, input: SkillInput) -> Ap
 }
 
 pub async fn delete_skill(state: &AppState, id: UserId, name: &str) -> AppResult<()> {
-    let key = normalize_skill(name).map(|(_, k)| k).map_err(|_| AppError::not_found("Skill not found"))?;
+    let key = normalize_skill(name)
+        .map(|(_, k)| k)
+        .map_err(|_| AppError::not_found("Skill not found"))?;
     let res = skill::Entity::delete_many()
         .filter(skill::Column::UserId.eq(id.0))
         .filter(skill::Column::NameKey.eq(key))
@@ -351,12 +408,18 @@ pub async fn put_cv(state: &AppState, id: UserId, input: CvInput) -> AppResult<C
     a.cv_text = Set(clean_text(&input.cv_text));
     a.updated_at = Set(now);
     let user = a.update(&state.db).await?;
-    Ok(CvView { cv_text: user.cv_text, updated_at: now })
+    Ok(CvView {
+        cv_text: user.cv_text,
+        updated_at: now,
+    })
 }
 
 pub async fn get_cv(state: &AppState, id: UserId) -> AppResult<CvView> {
     let user = find_live_user(&state.db, id).await?;
-    Ok(CvView { cv_text: user.cv_text, updated_at: user.updated_at })
+    Ok(CvView {
+        cv_text: user.cv_text,
+        updated_at: user.updated_at,
+    })
 }
 
 // ---- experiences ----
@@ -388,9 +451,17 @@ fn parse_date(v: &mut Validator, field: &str, s: Option<&str>) -> Option<NaiveDa
 /// Validates a full experience (after merging a patch onto the stored one).
 fn check_experience(v: &mut Validator, e: &experience::Model) {
     v.check(!e.title.is_empty(), "title", "is required");
-    v.check(e.title.chars().count() <= 120, "title", "must be at most 120 characters");
+    v.check(
+        e.title.chars().count() <= 120,
+        "title",
+        "must be at most 120 characters",
+    );
     v.check(!e.company.is_empty(), "company", "is required");
-    v.check(e.company.chars().count() <= 120, "company", "must be at most 120 characters");
+    v.check(
+        e.company.chars().count() <= 120,
+        "company",
+        "must be at most 120 characters",
+    );
     v.max_len(e.location.as_deref(), "location", 120);
     v.max_len(e.description.as_deref(), "description", 5000);
     if e.is_current && e.end_date.is_some() {
@@ -440,10 +511,18 @@ fn merge_experience(v: &mut Validator, base: &mut experience::Model, input: &Exp
     }
 }
 
-pub async fn add_experience(state: &AppState, id: UserId, input: ExperienceInput) -> AppResult<ExperienceView> {
+pub async fn add_experience(
+    state: &AppState,
+    id: UserId,
+    input: ExperienceInput,
+) -> AppResult<ExperienceView> {
     let now = state.clock.now();
     let mut v = Validator::new();
-    if input.start_date.as_deref().is_none_or(|s| s.trim().is_empty()) {
+    if input
+        .start_date
+        .as_deref()
+        .is_none_or(|s| s.trim().is_empty())
+    {
         v.add("start_date", "is required");
     }
     let mut e = experience::Model {
@@ -462,15 +541,25 @@ pub async fn add_experience(state: &AppState, id: UserId, input: ExperienceInput
     merge_experience(&mut v, &mut e, &input);
     check_experience(&mut v, &e);
     v.finish()?;
-    let count = experience::Entity::find().filter(experience::Column::UserId.eq(id.0)).count(&state.db).await?;
+    let count = experience::Entity::find()
+        .filter(experience::Column::UserId.eq(id.0))
+        .count(&state.db)
+        .await?;
     if count >= MAX_ENTRIES {
-        return Err(AppError::field("title", "you can list at most 50 experiences"));
+        return Err(AppError::field(
+            "title",
+            "you can list at most 50 experiences",
+        ));
     }
     let row = experience::ActiveModel::from(e).insert(&state.db).await?;
     Ok(ExperienceView::from(&row))
 }
 
-async fn own_experience(state: &AppState, id: UserId, exp_id: Uuid) -> AppResult<experience::Model> {
+async fn own_experience(
+    state: &AppState,
+    id: UserId,
+    exp_id: Uuid,
+) -> AppResult<experience::Model> {
     experience::Entity::find_by_id(exp_id)
         .one(&state.db)
         .await?
@@ -478,7 +567,12 @@ async fn own_experience(state: &AppState, id: UserId, exp_id: Uuid) -> AppResult
         .ok_or_else(|| AppError::not_found("Experience not found"))
 }
 
-pub async fn update_experience(state: &AppState, id: UserId, exp_id: Uuid, input: ExperienceInput) -> AppResult<ExperienceView> {
+pub async fn update_experience(
+    state: &AppState,
+    id: UserId,
+    exp_id: Uuid,
+    input: ExperienceInput,
+) -> AppResult<ExperienceView> {
     let stored = own_experience(state, id, exp_id).await?;
     let mut merged = stored.clone();
     let mut v = Validator::new();
@@ -502,13 +596,21 @@ pub async fn update_experience(state: &AppState, id: UserId, exp_id: Uuid, input
     Ok(ExperienceView::from(&row))
 }
 
-pub async fn get_experience(state: &AppState, id: UserId, exp_id: Uuid) -> AppResult<ExperienceView> {
-    Ok(ExperienceView::from(&own_experience(state, id, exp_id).await?))
+pub async fn get_experience(
+    state: &AppState,
+    id: UserId,
+    exp_id: Uuid,
+) -> AppResult<ExperienceView> {
+    Ok(ExperienceView::from(
+        &own_experience(state, id, exp_id).await?,
+    ))
 }
 
 pub async fn delete_experience(state: &AppState, id: UserId, exp_id: Uuid) -> AppResult<()> {
     let row = own_experience(state, id, exp_id).await?;
-    experience::Entity::delete_by_id(row.id).exec(&state.db).await?;
+    experience::Entity::delete_by_id(row.id)
+        .exec(&state.db)
+        .await?;
     Ok(())
 }
 
@@ -551,14 +653,22 @@ fn merge_education(base: &mut education::Model, input: &EducationInput) {
 
 fn check_education(v: &mut Validator, e: &education::Model) {
     v.check(!e.school.is_empty(), "school", "is required");
-    v.check(e.school.chars().count() <= 150, "school", "must be at most 150 characters");
+    v.check(
+        e.school.chars().count() <= 150,
+        "school",
+        "must be at most 150 characters",
+    );
     v.max_len(e.degree.as_deref(), "degree", 120);
     v.max_len(e.field_of_study.as_deref(), "field_of_study", 120);
     v.max_len(e.grade.as_deref(), "grade", 50);
     v.max_len(e.description.as_deref(), "description", 5000);
     for (field, year) in [("start_year", e.start_year), ("end_year", e.end_year)] {
         if let Some(y) = year {
-            v.check((1950..=2100).contains(&y), field, "must be a year between 1950 and 2100");
+            v.check(
+                (1950..=2100).contains(&y),
+                field,
+                "must be a year between 1950 and 2100",
+            );
         }
     }
     if let (Some(s), Some(end)) = (e.start_year, e.end_year) {
@@ -576,7 +686,11 @@ pub async fn list_education(state: &AppState, id: UserId) -> AppResult<Vec<Educa
     Ok(rows.iter().map(EducationView::from).collect())
 }
 
-pub async fn add_education(state: &AppState, id: UserId, input: EducationInput) -> AppResult<EducationView> {
+pub async fn add_education(
+    state: &AppState,
+    id: UserId,
+    input: EducationInput,
+) -> AppResult<EducationView> {
     let now = state.clock.now();
     let mut e = education::Model {
         id: Uuid::now_v7(),
@@ -595,9 +709,15 @@ pub async fn add_education(state: &AppState, id: UserId, input: EducationInput) 
     let mut v = Validator::new();
     check_education(&mut v, &e);
     v.finish()?;
-    let count = education::Entity::find().filter(education::Column::UserId.eq(id.0)).count(&state.db).await?;
+    let count = education::Entity::find()
+        .filter(education::Column::UserId.eq(id.0))
+        .count(&state.db)
+        .await?;
     if count >= MAX_ENTRIES {
-        return Err(AppError::field("school", "you can list at most 50 education entries"));
+        return Err(AppError::field(
+            "school",
+            "you can list at most 50 education entries",
+        ));
     }
     let row = education::ActiveModel::from(e).insert(&state.db).await?;
     Ok(EducationView::from(&row))
@@ -612,10 +732,17 @@ async fn own_education(state: &AppState, id: UserId, edu_id: Uuid) -> AppResult<
 }
 
 pub async fn get_education(state: &AppState, id: UserId, edu_id: Uuid) -> AppResult<EducationView> {
-    Ok(EducationView::from(&own_education(state, id, edu_id).await?))
+    Ok(EducationView::from(
+        &own_education(state, id, edu_id).await?,
+    ))
 }
 
-pub async fn update_education(state: &AppState, id: UserId, edu_id: Uuid, input: EducationInput) -> AppResult<EducationView> {
+pub async fn update_education(
+    state: &AppState,
+    id: UserId,
+    edu_id: Uuid,
+    input: EducationInput,
+) -> AppResult<EducationView> {
     let stored = own_education(state, id, edu_id).await?;
     let mut merged = stored.clone();
     merge_education(&mut merged, &input);
@@ -637,6 +764,8 @@ pub async fn update_education(state: &AppState, id: UserId, edu_id: Uuid, input:
 
 pub async fn delete_education(state: &AppState, id: UserId, edu_id: Uuid) -> AppResult<()> {
     let row = own_education(state, id, edu_id).await?;
-    education::Entity::delete_by_id(row.id).exec(&state.db).await?;
+    education::Entity::delete_by_id(row.id)
+        .exec(&state.db)
+        .await?;
     Ok(())
 }

@@ -16,7 +16,9 @@ pub fn normalize_email(raw: &str) -> Option<String> {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
-        && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
     ok.then_some(email)
 }
 
@@ -26,7 +28,10 @@ pub fn normalize_username(raw: &str) -> Result<String, &'static str> {
     if u.len() < 3 || u.len() > 30 {
         return Err("must be 3–30 characters");
     }
-    if !u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-') {
+    if !u
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    {
         return Err("may contain only letters a–z, digits, '_' and '-'");
     }
     Ok(u)
@@ -61,12 +66,16 @@ pub fn clean_text(s: &str) -> Option<String> {
 pub fn is_http_url(s: &str) -> bool {
     (s.starts_with("https://") || s.starts_with("http://"))
         && s.len() > "https://".len()
-        && !s.chars().any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
 }
 
 pub fn is_phone(s: &str) -> bool {
     let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
-    (7..=15).contains(&digits) && s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    (7..=15).contains(&digits)
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
 /// A skill name in display form and its uniqueness key, or why it is not acceptable.
@@ -85,8 +94,13 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(normalize_email("  Ada@Example.COM ").as_deref(), Some("ada@example.com"));
-        for bad in ["", "ada", "ada@", "@x.io", "a b@x.io", "a@x", "a@@x.io", "a@.x.io", "a@x..io"] {
+        assert_eq!(
+            normalize_email("  Ada@Example.COM ").as_deref(),
+            Some("ada@example.com")
+        );
+        for bad in [
+            "", "ada", "ada@", "@x.io", "a b@x.io", "a@x", "a@@x.io", "a@.x.io", "a@x..io",
+        ] {
             assert!(normalize_email(bad).is_none(), "{bad}");
         }
     }
@@ -105,7 +119,13 @@ mod tests {
         let mut v = Validator::new();
         check_password(&mut v, "password", "short", "a@b.io", "ada");
         check_password(&mut v, "password", &"x".repeat(129), "a@b.io", "ada");
-        check_password(&mut v, "password", "Ada@Example.io", "ada@example.io", "ada");
+        check_password(
+            &mut v,
+            "password",
+            "Ada@Example.io",
+            "ada@example.io",
+            "ada",
+        );
         check_password(&mut v, "password", "adalovelace", "a@b.io", "adalovelace");
         let err = v.finish().unwrap_err();
         assert_eq!(err.details.len(), 4);
@@ -116,7 +136,10 @@ mod tests {
 
     #[test]
     fn skills_and_fields() {
-        assert_eq!(normalize_skill("  Rust   Lang ").unwrap(), ("Rust Lang".into(), "rust lang".into()));
+        assert_eq!(
+            normalize_skill("  Rust   Lang ").unwrap(),
+            ("Rust Lang".into(), "rust lang".into())
+        );
         assert!(normalize_skill("   ").is_err());
         assert!(is_phone("+44 20 7946 0958"));
         assert!(!is_phone("call me"));

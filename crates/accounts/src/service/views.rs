@@ -96,7 +96,10 @@ pub struct SkillView {
 
 impl From<&skill::Model> for SkillView {
     fn from(s: &skill::Model) -> Self {
-        Self { name: s.name.clone(), level: s.level }
+        Self {
+            name: s.name.clone(),
+            level: s.level,
+        }
     }
 }
 

@@ -64,8 +64,15 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_jobs_status_run_at").table(Jobs::Table).col(Jobs::Status).col(Jobs::RunAt).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_jobs_status_run_at")
+                .table(Jobs::Table)
+                .col(Jobs::Status)
+                .col(Jobs::RunAt)
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(Outbox::Table)
@@ -78,7 +85,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_outbox_to").table(Outbox::Table).col(Outbox::ToAddr).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("idx_outbox_to")
+                .table(Outbox::Table)
+                .col(Outbox::ToAddr)
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(AuditLog::Table)
@@ -97,8 +111,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(AuditLog::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Outbox::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Jobs::Table).to_owned()).await
+        m.drop_table(Table::drop().table(AuditLog::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Outbox::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Jobs::Table).to_owned())
+            .await
     }
 }
