@@ -54,6 +54,15 @@ enum Command {
     },
     /// Print the effective configuration with secrets masked.
     Config,
+    /// Insert demo users user00001…userNNNNN (2–3 skills each); existing ones are skipped.
+    SeedDemo {
+        /// How many demo users (numbered from 1).
+        #[arg(long)]
+        users: u32,
+        /// The password every demo user gets (hashed once with the configured argon2 cost).
+        #[arg(long, default_value = vertechie_accounts::service::seed::DEFAULT_DEMO_PASSWORD)]
+        password: String,
+    },
 }
 
 fn overrides(cli: &Cli) -> Figment {
@@ -121,6 +130,7 @@ fn main() -> std::process::ExitCode {
                 Ok(())
             }
             Command::CreateAdmin { email, password } => create_admin(cfg, email, password).await,
+            Command::SeedDemo { users, password } => seed_demo(cfg, users, password).await,
             Command::Config => Ok(()),
         }
     });
@@ -192,6 +202,19 @@ async fn create_admin(
         .await
         .map_err(|e| anyhow::anyhow!(describe(&e)))?;
     println!("{outcome}");
+    Ok(())
+}
+
+async fn seed_demo(mut cfg: Config, users: u32, password: String) -> anyhow::Result<()> {
+    cfg.resolve_secret()?;
+    let db = connect_and_migrate(&cfg).await?;
+    let state = build_state(cfg, db, Arc::new(SystemClock)).await?;
+    let started = std::time::Instant::now();
+    let report = vertechie_accounts::service::seed::seed_demo(&state, users, &password)
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    println!("{report} in {:.1} s", started.elapsed().as_secs_f64());
+    state.db.clone().close().await.ok();
     Ok(())
 }
 
