@@ -1,0 +1,303 @@
+//! The `vertechie` binary as an operator uses it: configuration, migrate, create-admin, serve on
+//! port 0, the generated secret surviving restarts, and graceful shutdown on SIGTERM.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use vertechie_kernel::testkit::TestDb;
+
+fn vertechie(db: &TestDb) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vertechie"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("VERTECHIE_DATA_DIR", db.dir())
+        .env("DATABASE_URL", &db.url)
+        .env("VERTECHIE_ARGON2_MEMORY_KIB", "1024")
+        .env("VERTECHIE_ARGON2_ITERATIONS", "1");
+    cmd
+}
+
+/// Starts `serve` on port 0 and returns the child and the URL from its log line.
+fn start(db: &TestDb) -> (Child, String, std::sync::mpsc::Receiver<String>) {
+    let mut child = vertechie(db)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no listening line; saw {seen:#?}"));
+        let v: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("log line is not JSON: {line}"));
+        if let Some(url) = v["url"].as_str() {
+            assert!(v["message"].as_str().unwrap().contains(url));
+            return (child, url.to_owned(), rx);
+        }
+        seen.push(line);
+        assert!(std::time::Instant::now() < deadline);
+    }
+}
+
+fn stop(mut child: Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn config_prints_effective_values_with_secrets_masked() {
+    let db = TestDb::fresh().await;
+    let out = vertechie(&db)
+        .env(
+            "VERTECHIE_SECRET",
+            "super-secret-value-that-must-not-leak-0123",
+        )
+        .env("VERTECHIE_SMTP_URL", "smtp://mailer:hunter2@127.0.0.1:2525")
+        .env("VERTECHIE_RATE_LIMIT_PER_MIN", "250")
+        .args(["config", "--bind", "127.0.0.1:9999"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("super-secret-value"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("rate_limit_per_min = 250"), "{text}");
+    // CLI flags override the environment.
+    assert!(text.contains("bind = \"127.0.0.1:9999\""), "{text}");
+}
+
+#[tokio::test]
+async fn invalid_configuration_stops_start_up_naming_the_key() {
+    let db = TestDb::fresh().await;
+    let out = vertechie(&db)
+        .env("VERTECHIE_AUTH_RATE_LIMIT_PER_MIN", "lots")
+        .arg("config")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("auth_rate_limit_per_min"), "{err}");
+    let out = vertechie(&db)
+        .args(["serve", "--bind", "not-an-address"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bind"));
+    let toml = db.dir().join("vertechie.toml");
+    std::fs::write(&toml, "log_format = \"xml\"\n").unwrap();
+    let out = vertechie(&db)
+        .args(["config", "--config", toml.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("log_format"));
+}
+
+#[tokio::test]
+async fn toml_file_is_layered_under_the_environment() {
+    let db = TestDb::fresh().await;
+    let toml = db.dir().join("vertechie.toml");
+    std::fs::write(
+        &toml,
+        "rate_limit_per_min = 42\nauth_rate_limit_per_min = 7\n",
+    )
+    .unwrap();
+    let out = vertechie(&db)
+        .env("VERTECHIE_AUTH_RATE_LIMIT_PER_MIN", "9")
+        .args(["config", "--config", toml.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("rate_limit_per_min = 42"), "{text}");
+    assert!(text.contains("auth_rate_limit_per_min = 9"), "{text}");
+}
+
+#[tokio::test]
+async fn migrate_then_create_admin_from_stdin_then_serve() {
+    let db = TestDb::fresh().await;
+    let out = vertechie(&db).arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut child = vertechie(&db)
+        .args(["create-admin", "--email", "Root@Example.com"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long admin password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created super admin root@example.com"));
+    // A weak password is refused with the reason.
+    let out = vertechie(&db)
+        .args([
+            "create-admin",
+            "--email",
+            "x@example.com",
+            "--password",
+            "short",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
+
+    let (child, url, _logs) = start(&db);
+    let client = reqwest::Client::new();
+    let res: serde_json::Value = client
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(
+            &serde_json::json!({"email": "root@example.com", "password": "a long admin password"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let roles = res["data"]["user"]["roles"].as_array().unwrap();
+    assert!(roles.iter().any(|r| r == "super_admin"), "{res}");
+    assert!(stop(child).success());
+}
+
+#[tokio::test]
+async fn generated_secret_survives_restarts_and_sigterm_exits_cleanly() {
+    let db = TestDb::fresh().await;
+    let (child, url, logs) = start(&db);
+    assert!(!url.ends_with(":0"), "the log shows the real port: {url}");
+    let secret_path = db.dir().join("secret.key");
+    assert!(secret_path.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&secret_path)
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
+    let client = reqwest::Client::new();
+    let res: serde_json::Value = client
+        .post(format!("{url}/api/v1/auth/register"))
+        .json(&serde_json::json!({"email": "ada@example.com", "username": "ada", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = res["data"]["access_token"].as_str().unwrap().to_owned();
+    let status = stop(child);
+    assert!(status.success(), "exit status {status:?}");
+    let lines: Vec<String> = logs.try_iter().collect();
+    assert!(
+        lines.iter().any(|l| l.contains("\"stopped\"")),
+        "{lines:#?}"
+    );
+
+    let (child, url, _logs) = start(&db);
+    let me = client
+        .get(format!("{url}/api/v1/users/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        me.status(),
+        200,
+        "a token from before the restart still works"
+    );
+    assert!(stop(child).success());
+}
+
+#[tokio::test]
+async fn in_flight_requests_finish_during_shutdown() {
+    let db = TestDb::fresh().await;
+    // Slow password hashing makes registration a long in-flight request.
+    let mut cmd = vertechie(&db);
+    cmd.env("VERTECHIE_ARGON2_MEMORY_KIB", "65536")
+        .env("VERTECHIE_ARGON2_ITERATIONS", "6");
+    let mut child = cmd
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines.next().unwrap().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if let Some(u) = v["url"].as_str() {
+            break u.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    let client = reqwest::Client::new();
+    let req = tokio::spawn({
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            client
+                .post(format!("{url}/api/v1/auth/register"))
+                .json(&serde_json::json!({"email": "slow@example.com", "username": "slow", "password": "correct horse battery"}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }
+    });
+    // Give the request time to reach the server; hashing then keeps it busy for seconds.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = tokio::task::spawn_blocking(move || stop(child))
+        .await
+        .unwrap();
+    assert_eq!(
+        req.await.unwrap().unwrap(),
+        201,
+        "the in-flight request completed"
+    );
+    assert!(status.success());
+}
