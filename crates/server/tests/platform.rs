@@ -240,6 +240,21 @@ async fn openapi_document_is_served_and_matches_the_committed_file() {
 }
 
 #[tokio::test]
+async fn responses_are_compressed_when_asked() {
+    let app = spawn().await;
+    let raw = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.headers().get("content-encoding").unwrap(), "gzip");
+    let plain = app.get("/api/v1/openapi.json").await;
+    assert!(plain.header("content-encoding").is_none());
+}
+
+#[tokio::test]
 async fn api_docs_work_offline() {
     let app = spawn().await;
     let res = app.get("/api/docs/").await;
