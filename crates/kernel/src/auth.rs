@@ -262,20 +262,27 @@ fn token_expired() -> AppError {
 /// What the accounts domain says about a live session.
 #[derive(Debug, Clone)]
 pub struct SessionStatus {
+    pub user: UserId,
+    pub session: SessionId,
     pub roles: Vec<Role>,
     pub tier: Tier,
+    pub username: String,
+    pub display_name: String,
 }
 
 /// Implemented by the accounts domain: is this session alive and its user active?
 /// Returns the user's current roles and tier (fresher than the token's).
 #[async_trait::async_trait]
 pub trait SessionCheck: Send + Sync + 'static {
+    /// For a bearer access token's `sub` and `sid`.
     async fn check(
         &self,
         state: &AppState,
         user: UserId,
         session: SessionId,
     ) -> AppResult<SessionStatus>;
+    /// For a browser's session cookie value.
+    async fn check_cookie(&self, state: &AppState, cookie: &str) -> AppResult<SessionStatus>;
 }
 
 /// The signed-in user of a request. Rejects with 401 when there is none.
@@ -285,6 +292,25 @@ pub struct CurrentUser {
     pub session_id: SessionId,
     pub roles: Vec<Role>,
     pub tier: Tier,
+    pub username: String,
+    /// Full name, or the username when there is none.
+    pub display_name: String,
+    /// True when the credential was the browser session cookie (pages), not a bearer token.
+    pub via_cookie: bool,
+}
+
+impl CurrentUser {
+    fn from_status(s: SessionStatus, via_cookie: bool) -> Self {
+        Self {
+            id: s.user,
+            session_id: s.session,
+            roles: s.roles,
+            tier: s.tier,
+            username: s.username,
+            display_name: s.display_name,
+            via_cookie,
+        }
+    }
 }
 
 impl CurrentUser {
@@ -324,17 +350,18 @@ pub fn bearer_token(parts: &Parts) -> Option<&str> {
         .then_some(token.trim())
 }
 
-/// Name of the cookie carrying a browser's access token (set by the web pages).
-pub const ACCESS_COOKIE: &str = "vt_access";
+/// Name of the HttpOnly cookie carrying a browser's session (`<session id>.<secret>`).
+pub const SESSION_COOKIE: &str = "vt_session";
 
-fn cookie_token(parts: &Parts) -> Option<String> {
-    for value in parts.headers.get_all(header::COOKIE) {
+/// The value of cookie `name` in the request, if any.
+pub fn cookie<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    for value in headers.get_all(header::COOKIE) {
         let Ok(s) = value.to_str() else { continue };
         for pair in s.split(';') {
             if let Some((k, v)) = pair.trim().split_once('=')
-                && k == ACCESS_COOKIE
+                && k == name
             {
-                return Some(v.to_owned());
+                return Some(v);
             }
         }
     }
@@ -345,20 +372,16 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> AppResult<Option<C
     if let Some(user) = parts.extensions.get::<CurrentUser>() {
         return Ok(Some(user.clone()));
     }
-    let token = match bearer_token(parts) {
-        Some(t) => t.to_owned(),
-        None => match cookie_token(parts) {
-            Some(t) => t,
-            None => return Ok(None),
-        },
-    };
-    let claims = state.tokens.verify(&token, state.clock.now())?;
-    let status = state.sessions.check(state, claims.sub, claims.sid).await?;
-    let user = CurrentUser {
-        id: claims.sub,
-        session_id: claims.sid,
-        roles: status.roles,
-        tier: status.tier,
+    let user = if let Some(token) = bearer_token(parts) {
+        let claims = state.tokens.verify(token, state.clock.now())?;
+        CurrentUser::from_status(
+            state.sessions.check(state, claims.sub, claims.sid).await?,
+            false,
+        )
+    } else if let Some(value) = cookie(&parts.headers, SESSION_COOKIE).filter(|v| !v.is_empty()) {
+        CurrentUser::from_status(state.sessions.check_cookie(state, value).await?, true)
+    } else {
+        return Ok(None);
     };
     parts.extensions.insert(user.clone());
     Ok(Some(user))

@@ -25,11 +25,21 @@ pub struct AppStateInner {
     pub mailer: Mailer,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub redis: Option<redis::aio::ConnectionManager>,
+    /// Typed values the server registers for the domains (e.g. the page navigation), so the kernel
+    /// needs no field per domain.
+    pub extensions: http::Extensions,
 }
 
 impl AppState {
     pub fn new(inner: AppStateInner) -> Self {
         Self(Arc::new(inner))
+    }
+}
+
+impl AppState {
+    /// A value registered by the server under its type.
+    pub fn ext<T: Clone + Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0.extensions.get::<T>()
     }
 }
 

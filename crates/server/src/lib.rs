@@ -78,6 +78,7 @@ pub async fn build_state(
         jobs,
         mailer,
         redis,
+        extensions: axum::http::Extensions::new(),
     }))
 }
 

@@ -50,17 +50,23 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Client IP and user agent of the request.
 pub struct Client(pub ClientInfo);
 
+/// What the request says about its client; `browser` marks page (cookie) sign-ins.
+pub(crate) fn client_info(parts: &Parts, browser: bool) -> ClientInfo {
+    ClientInfo {
+        ip: parts.extensions.get::<ClientIp>().map(|c| c.0.to_string()),
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        browser,
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Client {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Client(ClientInfo {
-            ip: parts.extensions.get::<ClientIp>().map(|c| c.0.to_string()),
-            user_agent: parts
-                .headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-        }))
+        Ok(Client(client_info(parts, false)))
     }
 }

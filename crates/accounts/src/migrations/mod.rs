@@ -3,7 +3,11 @@
 use sea_orm_migration::MigrationTrait;
 
 mod m20261121_000100_accounts;
+mod m20261121_000101_browser_sessions;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(m20261121_000100_accounts::Migration)]
+    vec![
+        Box::new(m20261121_000100_accounts::Migration),
+        Box::new(m20261121_000101_browser_sessions::Migration),
+    ]
 }

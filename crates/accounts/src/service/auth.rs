@@ -237,7 +237,10 @@ pub async fn start_session<C: ConnectionTrait>(
 ) -> AppResult<AuthTokens> {
     let sid = SessionId::new();
     let expires_at = now + Duration::days(state.config.refresh_token_ttl_days as i64);
+    // Browsers also get an HttpOnly cookie bound to this session; only its hash is stored.
+    let cookie = client.browser.then(new_opaque_token);
     session::ActiveModel {
+        cookie_hash: Set(cookie.as_ref().map(|(_, hash)| hash.clone())),
         id: Set(sid.0),
         user_id: Set(user.id),
         user_agent: Set(client
@@ -252,7 +255,9 @@ pub async fn start_session<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    issue_pair(state, conn, user, sid, expires_at, now).await
+    let mut tokens = issue_pair(state, conn, user, sid, expires_at, now).await?;
+    tokens.browser_cookie = cookie.map(|(secret, _)| format!("{}.{secret}", sid.0));
+    Ok(tokens)
 }
 
 async fn issue_pair<C: ConnectionTrait>(
@@ -283,6 +288,7 @@ async fn issue_pair<C: ConnectionTrait>(
         token_type: "bearer",
         expires_in: state.tokens.ttl_secs,
         user: UserView::from(user),
+        browser_cookie: None,
     })
 }
 
@@ -735,39 +741,42 @@ pub struct SessionStore;
 
 #[derive(Debug, sea_orm::FromQueryResult)]
 struct LiveSession {
+    user_id: Uuid,
+    username: String,
+    full_name: Option<String>,
     roles: String,
     tier: String,
     is_active: bool,
     deleted_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
     expires_at: DateTime<Utc>,
+    cookie_hash: Option<String>,
 }
 
-#[async_trait::async_trait]
-impl SessionCheck for SessionStore {
-    async fn check(
-        &self,
-        state: &AppState,
-        user: UserId,
-        sid: SessionId,
-    ) -> AppResult<SessionStatus> {
+const LIVE_SESSION_SQL: &str = "SELECT s.user_id, u.username, u.full_name, u.roles, u.tier, u.is_active, \
+     u.deleted_at, s.revoked_at, s.expires_at, s.cookie_hash FROM sessions s JOIN users u ON u.id = s.user_id \
+     WHERE s.id = ";
+
+impl SessionStore {
+    async fn load(state: &AppState, sid: Uuid) -> AppResult<LiveSession> {
         use sea_orm::{FromQueryResult, Statement};
         let backend = state.db.get_database_backend();
-        let sql = if backend == sea_orm::DatabaseBackend::Postgres {
-            "SELECT u.roles, u.tier, u.is_active, u.deleted_at, s.revoked_at, s.expires_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.user_id = $2"
+        let placeholder = if backend == sea_orm::DatabaseBackend::Postgres {
+            "$1"
         } else {
-            "SELECT u.roles, u.tier, u.is_active, u.deleted_at, s.revoked_at, s.expires_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.user_id = ?"
+            "?"
         };
-        let row = LiveSession::find_by_statement(Statement::from_sql_and_values(
+        LiveSession::find_by_statement(Statement::from_sql_and_values(
             backend,
-            sql,
-            [sid.0.into(), user.0.into()],
+            format!("{LIVE_SESSION_SQL}{placeholder}"),
+            [sid.into()],
         ))
         .one(&state.db)
         .await?
-        .ok_or_else(session_ended)?;
+        .ok_or_else(session_ended)
+    }
+
+    fn status(state: &AppState, sid: Uuid, row: LiveSession) -> AppResult<SessionStatus> {
         if row.revoked_at.is_some()
             || row.expires_at <= state.clock.now()
             || row.deleted_at.is_some()
@@ -781,8 +790,46 @@ impl SessionCheck for SessionStore {
             ));
         }
         Ok(SessionStatus {
+            user: UserId(row.user_id),
+            session: SessionId(sid),
             roles: super::parse_roles(&row.roles),
             tier: row.tier.parse().unwrap_or_default(),
+            display_name: row
+                .full_name
+                .clone()
+                .unwrap_or_else(|| row.username.clone()),
+            username: row.username,
         })
     }
+}
+
+#[async_trait::async_trait]
+impl SessionCheck for SessionStore {
+    async fn check(
+        &self,
+        state: &AppState,
+        user: UserId,
+        sid: SessionId,
+    ) -> AppResult<SessionStatus> {
+        let row = Self::load(state, sid.0).await?;
+        if row.user_id != user.0 {
+            return Err(session_ended());
+        }
+        Self::status(state, sid.0, row)
+    }
+
+    async fn check_cookie(&self, state: &AppState, cookie: &str) -> AppResult<SessionStatus> {
+        let (sid, secret) = cookie.split_once('.').ok_or_else(session_ended)?;
+        let sid = Uuid::parse_str(sid).map_err(|_| session_ended())?;
+        let row = Self::load(state, sid).await?;
+        let expected = row.cookie_hash.as_deref().ok_or_else(session_ended)?;
+        if !constant_time_eq(expected.as_bytes(), hash_token(secret).as_bytes()) {
+            return Err(session_ended());
+        }
+        Self::status(state, sid, row)
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

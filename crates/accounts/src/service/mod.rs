@@ -16,6 +16,8 @@ use crate::model::user;
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// A browser signing in through the pages: its session also gets a cookie secret.
+    pub browser: bool,
 }
 
 /// Loads a live (not deleted) user or answers 404.

@@ -179,4 +179,7 @@ pub struct AuthTokens {
     /// Access token lifetime in seconds.
     pub expires_in: u64,
     pub user: UserView,
+    /// `<session id>.<secret>` for the browser's HttpOnly cookie; never sent in JSON.
+    #[serde(skip)]
+    pub browser_cookie: Option<String>,
 }
