@@ -5,8 +5,10 @@
 mod api;
 mod migrations;
 pub mod model;
+mod pages;
 pub mod service;
 
 pub use api::router;
 pub use migrations::migrations;
+pub use pages::{nav, router as pages_router};
 pub use service::auth::SessionStore;

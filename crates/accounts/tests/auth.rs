@@ -1,4 +1,5 @@
 //! Registration, sign-in, lockout, refresh rotation, sessions, verification, reset, token errors.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -31,7 +31,7 @@ pub struct AppError {
     pub details: Vec<FieldError>,
     pub retry_after: Option<u64>,
     /// Extra machine-readable data merged into the error object (e.g. tier errors).
-    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+    pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
     /// Internal cause: logged, never sent.
     pub source: Option<anyhow::Error>,
 }
@@ -136,7 +136,7 @@ impl AppError {
                 message: &self.message,
                 details: &self.details,
                 retry_after: self.retry_after,
-                extra: self.extra.as_ref(),
+                extra: self.extra.as_deref(),
             },
         };
         serde_json::to_value(body).unwrap_or(serde_json::Value::Null)

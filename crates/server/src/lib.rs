@@ -78,8 +78,17 @@ pub async fn build_state(
         jobs,
         mailer,
         redis,
-        extensions: axum::http::Extensions::new(),
+        extensions: extensions(),
     }))
+}
+
+/// Values the domains register for each other: the page navigation, in product order.
+fn extensions() -> axum::http::Extensions {
+    let mut ext = axum::http::Extensions::new();
+    let mut nav = vertechie_web::Navigation::default();
+    nav.0.extend(vertechie_accounts::nav());
+    ext.insert(nav);
+    ext
 }
 
 #[derive(OpenApi)]
@@ -135,7 +144,10 @@ pub fn build_app(state: AppState) -> Router {
         )
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", doc))
         .merge(vertechie_kernel::ops::router())
-        .merge(vertechie_web::router());
+        .merge(vertechie_web::router())
+        .merge(vertechie_accounts::pages_router())
+        .fallback(vertechie_web::page::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), vertechie_web::page_middleware));
     vertechie_kernel::middleware::apply(router, &state.config).with_state(state)
 }
 

@@ -1,5 +1,6 @@
 //! The `vertechie` binary as an operator uses it: configuration, migrate, create-admin, serve on
 //! port 0, the generated secret surviving restarts, and graceful shutdown on SIGTERM.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::zombie_processes)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};

@@ -1,5 +1,6 @@
 //! Migrations apply to an empty database, roll back and apply again, on SQLite and PostgreSQL;
 //! SQLite opens in WAL mode with foreign keys enforced.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use sea_orm_migration::MigratorTrait;

@@ -1,15 +1,75 @@
-//! Page layout, shared templates and static assets. The full UI shell lands with the web issue;
-//! this serves the landing page so `cargo run` shows something useful.
+//! Page layout, shared templates, static assets and page helpers: the signed-in viewer, CSRF,
+//! flash messages, theme, navigation and friendly error pages. Domain crates render their pages
+//! with these and extend `layout.html`.
 
+pub mod assets;
+pub mod page;
+
+use askama::Template;
 use axum::Router;
-use axum::response::Html;
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
 use vertechie_kernel::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(landing))
+pub use page::{
+    CsrfForm, FieldErrors, Flash, NavItem, Navigation, Page, PageCtx, SignedIn, error_page,
+    page_middleware, redirect_with_flash, render, safe_next, set_session_cookie,
+};
+
+/// Icons for navigation items (24×24 SVG paths).
+pub mod icons {
+    pub const HOME: &str = "M12 3 2 12h3v8h6v-6h2v6h6v-8h3z";
+    pub const USER: &str = "M12 12a5 5 0 1 0 0-10 5 5 0 0 0 0 10zm0 2c-5 0-9 2.5-9 5.5V22h18v-2.5C21 16.5 17 14 12 14z";
+    pub const SETTINGS: &str = "M19.4 13a7.6 7.6 0 0 0 0-2l2.1-1.6-2-3.4-2.5 1a7.3 7.3 0 0 0-1.7-1L15 3h-4l-.3 3a7.3 7.3 0 0 0-1.7 1l-2.5-1-2 3.4L6.6 11a7.6 7.6 0 0 0 0 2l-2.1 1.6 2 3.4 2.5-1a7.3 7.3 0 0 0 1.7 1l.3 3h4l.3-3a7.3 7.3 0 0 0 1.7-1l2.5 1 2-3.4zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z";
+    pub const SHIELD: &str = "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5z";
+    pub const SEARCH: &str = "M10 2a8 8 0 1 0 4.9 14.3l5.4 5.4 1.4-1.4-5.4-5.4A8 8 0 0 0 10 2zm0 2a6 6 0 1 1 0 12 6 6 0 0 1 0-12z";
 }
 
-async fn landing() -> Html<&'static str> {
-    Html(include_str!("landing.html"))
+/// Shared page routes: static assets and the theme switch.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/static/{*path}", get(assets::serve))
+        .route("/theme", post(set_theme))
+}
+
+#[derive(Deserialize)]
+struct ThemeForm {
+    theme: String,
+    back: Option<String>,
+}
+
+/// Non-JS theme switch: remembers the choice in a cookie and goes back.
+async fn set_theme(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    CsrfForm(f): CsrfForm<ThemeForm>,
+) -> Response {
+    let theme = match f.theme.as_str() {
+        "light" | "dark" | "system" => f.theme.as_str(),
+        _ => "system",
+    };
+    let back = safe_next(f.back.as_deref());
+    let mut res = Redirect::to(&back).into_response();
+    if let Some(v) = page::cookie_header(
+        page::THEME_COOKIE,
+        theme,
+        365 * 86_400,
+        false,
+        state.config.is_tls(),
+    ) {
+        res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct Landing<'a> {
+    ctx: &'a PageCtx,
+}
+
+/// The landing page for signed-out visitors.
+pub fn landing(ctx: &PageCtx) -> Response {
+    render(StatusCode::OK, &Landing { ctx })
 }

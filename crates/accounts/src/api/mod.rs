@@ -42,6 +42,9 @@ pub fn router() -> OpenApiRouter<AppState> {
             users::update_education,
             users::delete_education
         ))
+        .routes(routes!(users::completeness))
+        .routes(routes!(users::change_password))
+        .routes(routes!(users::search_people))
         .routes(routes!(admin::list_users))
         .routes(routes!(admin::audit_log))
         .routes(routes!(admin::outbox))

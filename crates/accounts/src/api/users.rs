@@ -236,3 +236,43 @@ pub async fn delete_education(
         .await
         .map(|_| NoContent)
 }
+
+/// How complete your profile is and what is missing.
+#[utoipa::path(get, path = "/api/v1/users/me/completeness", tag = "users", security(("bearer" = [])),
+    responses((status = 200, description = "Percent and missing items", body = Envelope<crate::service::discovery::Completeness>)))]
+pub async fn completeness(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<ApiOk<crate::service::discovery::Completeness>> {
+    crate::service::discovery::completeness(&state, user.id)
+        .await
+        .map(ApiOk)
+}
+
+/// Change your password; your other sessions are signed out.
+#[utoipa::path(post, path = "/api/v1/users/me/password", tag = "users", security(("bearer" = [])),
+    request_body = crate::service::auth::ChangePasswordInput,
+    responses((status = 204, description = "Changed"), (status = 422, description = "Wrong current password or weak new one")))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(input): ApiJson<crate::service::auth::ChangePasswordInput>,
+) -> AppResult<NoContent> {
+    crate::service::auth::change_password(&state, user.id, user.session_id, input)
+        .await
+        .map(|_| NoContent)
+}
+
+/// Find people by name or username (public profile fields only).
+#[utoipa::path(get, path = "/api/v1/people", tag = "users", params(crate::service::discovery::PeopleQuery),
+    responses((status = 200, description = "A page of people", body = Envelope<vertechie_kernel::Page<crate::service::discovery::PersonSummary>>)))]
+pub async fn search_people(
+    State(state): State<AppState>,
+    vertechie_kernel::ApiQuery(q): vertechie_kernel::ApiQuery<
+        crate::service::discovery::PeopleQuery,
+    >,
+) -> AppResult<ApiOk<vertechie_kernel::Page<crate::service::discovery::PersonSummary>>> {
+    crate::service::discovery::search_people(&state, q)
+        .await
+        .map(ApiOk)
+}

@@ -4,7 +4,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -128,7 +128,7 @@ pub async fn update_user(
         }
     }
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     let mut a = user.clone().into_active_model();
     if let Some(roles) = &input.roles {
         let new_roles = super::parse_roles(&roles_json(roles));
@@ -210,7 +210,7 @@ pub async fn create_admin(state: &AppState, email: &str, password: &str) -> AppR
         .filter(user::Column::DeletedAt.is_null())
         .one(&state.db)
         .await?;
-    let txn = state.db.begin().await?;
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     let (user, verb) = match existing {
         Some(u) => {
             let mut all = roles_of(&u);

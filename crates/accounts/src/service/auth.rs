@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -84,7 +84,7 @@ pub async fn register(
     let password_hash = state.passwords.hash(&input.password).await?;
     let now = state.clock.now();
 
-    let txn = state.db.begin().await?;
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     let user = user::ActiveModel {
         id: Set(UserId::new().0),
         email: Set(email.clone()),
@@ -345,7 +345,7 @@ pub async fn login(
             "This account has been disabled",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     let mut active = user.clone().into_active_model();
     active.failed_logins = Set(0);
     active.first_failed_at = Set(None);
@@ -458,7 +458,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<AuthTok
             "This account has been disabled",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     // Only one caller can mark the token used; a concurrent second use is a reuse.
     let marked = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
@@ -598,7 +598,7 @@ async fn consume_email_token(
 
 pub async fn verify_email(state: &AppState, token: &str) -> AppResult<UserView> {
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     let user_id = consume_email_token(&txn, token, email_token::VERIFY_EMAIL, now).await?;
     let user = super::find_live_user(&txn, UserId(user_id)).await?;
     let mut active = user.into_active_model();
@@ -619,7 +619,7 @@ pub async fn resend_verification(state: &AppState, user_id: UserId) -> AppResult
         ));
     }
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     queue_verification_mail(state, &txn, &user, now).await?;
     txn.commit().await?;
     Ok(())
@@ -653,7 +653,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
         return Ok(());
     }
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     let token = create_email_token(
         &txn,
         user.id,
@@ -714,7 +714,7 @@ pub async fn confirm_password_reset(state: &AppState, input: ResetConfirmInput) 
     );
     v.finish()?;
     let password_hash = state.passwords.hash(&input.new_password).await?;
-    let txn = state.db.begin().await?;
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     consume_email_token(&txn, &input.token, email_token::PASSWORD_RESET, now).await?;
     let mut active = user.into_active_model();
     active.password_hash = Set(password_hash);
@@ -832,4 +832,71 @@ impl SessionCheck for SessionStore {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordInput {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes the password of a signed-in user; every other session is signed out.
+pub async fn change_password(
+    state: &AppState,
+    user_id: UserId,
+    current: SessionId,
+    input: ChangePasswordInput,
+) -> AppResult<()> {
+    let user = super::find_live_user(&state.db, user_id).await?;
+    let mut v = Validator::new();
+    check_password(
+        &mut v,
+        "new_password",
+        &input.new_password,
+        &user.email,
+        &user.username,
+    );
+    if input.new_password == input.current_password {
+        v.add("new_password", "must differ from your current password");
+    }
+    v.finish()?;
+    if !state
+        .passwords
+        .verify(&input.current_password, Some(&user.password_hash))
+        .await
+    {
+        return Err(AppError::field(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    let hash = state.passwords.hash(&input.new_password).await?;
+    let now = state.clock.now();
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
+    let mut active = user.into_active_model();
+    active.password_hash = Set(hash);
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::UserId.eq(user.id))
+        .filter(session::Column::Id.ne(current.0))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    vertechie_kernel::audit::record(
+        &txn,
+        now,
+        vertechie_kernel::audit::AuditEntry {
+            actor: Some(user_id),
+            action: "account.password_changed",
+            target_type: "user",
+            target_id: Some(user.id.to_string()),
+            details: serde_json::json!({}),
+            ip: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

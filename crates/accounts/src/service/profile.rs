@@ -2,9 +2,10 @@
 //! account deletion.
 
 use chrono::NaiveDate;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set, TryInsertResult,
 };
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
@@ -58,7 +59,10 @@ pub struct ProfileUpdate {
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
     pub learning_style: Option<Option<String>>,
-    pub interests: Option<Vec<String>>,
+    // At most 20, each at most 50 characters; duplicates (ignoring case) are dropped.
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub interests: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<String>)]
     pub career_goals: Option<Option<String>>,
@@ -127,12 +131,16 @@ pub async fn update_me(state: &AppState, id: UserId, input: ProfileUpdate) -> Ap
     );
     let learning_style = one_line(&mut v, "learning_style", &input.learning_style, 50);
     let career_goals = long_text(&mut v, "career_goals", &input.career_goals, 2000);
+    // `null` clears the list like `[]`.
     let interests = input.interests.as_ref().map(|list| {
         let mut out: Vec<String> = Vec::new();
-        for item in list.iter().filter_map(|s| clean(s)) {
+        let mut keys: Vec<String> = Vec::new();
+        for item in list.iter().flatten().filter_map(|s| clean(s)) {
+            let key = item.to_lowercase();
             if item.chars().count() > 50 {
                 v.add("interests", "each interest must be at most 50 characters");
-            } else if !out.iter().any(|o| o.eq_ignore_ascii_case(&item)) {
+            } else if !keys.contains(&key) {
+                keys.push(key);
                 out.push(item);
             }
         }
@@ -200,7 +208,11 @@ pub async fn public_profile(state: &AppState, id: UserId) -> AppResult<PublicUse
         preferred_career_track: u.preferred_career_track.clone(),
         interests: interests_of(&u),
         career_goals: u.career_goals.clone(),
-        roles: roles_of(&u),
+        // Staff roles are not advertised publicly.
+        roles: roles_of(&u)
+            .into_iter()
+            .filter(|r| !r.is_privileged())
+            .collect(),
         skills,
         experiences,
         education,
@@ -235,7 +247,7 @@ pub async fn delete_me(state: &AppState, id: UserId, password: &str) -> AppResul
         return Err(AppError::field("password", "is not your current password"));
     }
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     let short = user.id.simple().to_string();
     let mut a = user.clone().into_active_model();
     a.email = Set(format!("deleted-{short}@deleted.invalid"));
@@ -331,42 +343,73 @@ pub async fn upsert_skill(
     );
     v.finish()?;
     let (name, key) = name.unwrap_or_default();
-    let txn = state.db.begin().await?;
-    let existing = skill::Entity::find()
+    // Write first, no read-then-write transaction: on SQLite a deferred transaction that reads
+    // and then writes fails with SQLITE_BUSY under concurrency (a 500), and on PostgreSQL two
+    // concurrent first inserts of the same name would race into the unique index (a 409).
+    if let Some(row) = set_skill_level(state, id, &key, &name, input.level).await? {
+        return Ok((SkillView::from(&row), false));
+    }
+    let count = skill::Entity::find()
         .filter(skill::Column::UserId.eq(id.0))
-        .filter(skill::Column::NameKey.eq(key.clone()))
-        .one(&txn)
+        .count(&state.db)
         .await?;
-    let (row, created) = match existing {
-        Some(row) => {
-            let mut a = row.into_active_model();
-            a.level = Set(input.level);
-            a.name = Set(name);
-            (a.update(&txn).await?, false)
-        }
-        None => {
-            let count = skill::Entity::find()
-                .filter(skill::Column::UserId.eq(id.0))
-                .count(&txn)
-                .await?;
-            if count >= MAX_SKILLS {
-                return Err(AppError::field("name", "you can list at most 100 skills"));
-            }
-            let row = skill::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                user_id: Set(id.0),
-                name_key: Set(key),
-                name: Set(name),
-                level: Set(input.level),
-                created_at: Set(state.clock.now()),
-            }
-            .insert(&txn)
-            .await?;
-            (row, true)
-        }
+    if count >= MAX_SKILLS {
+        return Err(AppError::field("name", "you can list at most 100 skills"));
+    }
+    let skill_id = Uuid::now_v7();
+    let row = skill::ActiveModel {
+        id: Set(skill_id),
+        user_id: Set(id.0),
+        name_key: Set(key.clone()),
+        name: Set(name.clone()),
+        level: Set(input.level),
+        created_at: Set(state.clock.now()),
     };
-    txn.commit().await?;
-    Ok((SkillView::from(&row), created))
+    let inserted = skill::Entity::insert(row)
+        .on_conflict_do_nothing_on([skill::Column::UserId, skill::Column::NameKey])
+        .exec_without_returning(&state.db)
+        .await?;
+    if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+        let row = skill::Entity::find_by_id(skill_id)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| internal("an inserted skill is missing"))?;
+        return Ok((SkillView::from(&row), true));
+    }
+    // Added by a concurrent request in the meantime: this one is an update after all.
+    let row = set_skill_level(state, id, &key, &name, input.level)
+        .await?
+        .ok_or_else(|| internal("a skill was neither inserted nor found"))?;
+    Ok((SkillView::from(&row), false))
+}
+
+/// Sets the level (and display name) of a skill the user already has; `None` when they do not.
+async fn set_skill_level(
+    state: &AppState,
+    id: UserId,
+    key: &str,
+    name: &str,
+    level: i32,
+) -> AppResult<Option<skill::Model>> {
+    let res = skill::Entity::update_many()
+        .col_expr(skill::Column::Level, Expr::value(level))
+        .col_expr(skill::Column::Name, Expr::value(name.to_owned()))
+        .filter(skill::Column::UserId.eq(id.0))
+        .filter(skill::Column::NameKey.eq(key.to_owned()))
+        .exec(&state.db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(skill::Entity::find()
+        .filter(skill::Column::UserId.eq(id.0))
+        .filter(skill::Column::NameKey.eq(key.to_owned()))
+        .one(&state.db)
+        .await?)
+}
+
+fn internal(msg: &'static str) -> AppError {
+    AppError::internal(std::io::Error::other(msg))
 }
 
 pub async fn delete_skill(state: &AppState, id: UserId, name: &str) -> AppResult<()> {

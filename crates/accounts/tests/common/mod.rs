@@ -1,5 +1,5 @@
 //! Helpers shared by the accounts integration tests.
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
 use vertechie_kernel::testkit::TestApp;

@@ -1,0 +1,69 @@
+//! HTML pages for accounts, using the services directly (never HTTP calls to ourselves).
+
+mod auth;
+mod home;
+
+use axum::Router;
+use axum::routing::{get, post};
+use vertechie_kernel::{AppError, AppState, Role};
+use vertechie_web::{FieldErrors, NavItem, icons};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::index))
+        .route("/dashboard", get(home::dashboard))
+        .route("/signin", get(auth::signin_form).post(auth::signin))
+        .route("/signup", get(auth::signup_form).post(auth::signup))
+        .route("/signout", post(auth::signout))
+        .route(
+            "/forgot-password",
+            get(auth::forgot_form).post(auth::forgot),
+        )
+        .route("/reset-password", get(auth::reset_form).post(auth::reset))
+        .route("/verify-email", get(auth::verify))
+        .route("/verify-email/resend", post(auth::resend))
+}
+
+/// The navigation entries accounts contributes.
+pub fn nav() -> Vec<NavItem> {
+    vec![
+        NavItem {
+            label: "Dashboard",
+            href: "/dashboard",
+            icon: icons::HOME,
+            roles: &[],
+        },
+        NavItem {
+            label: "Profile",
+            href: "/profile",
+            icon: icons::USER,
+            roles: &[],
+        },
+        NavItem {
+            label: "Settings",
+            href: "/settings",
+            icon: icons::SETTINGS,
+            roles: &[],
+        },
+        NavItem {
+            label: "Admin",
+            href: "/admin/users",
+            icon: icons::SHIELD,
+            roles: &[Role::Admin, Role::SuperAdmin],
+        },
+    ]
+}
+
+/// Field errors for a form from a service error; conflicts land on the field they are about.
+pub(crate) fn form_errors(err: &AppError) -> FieldErrors {
+    match err.code {
+        "EMAIL_TAKEN" => FieldErrors::field("email", err.message.clone()),
+        "USERNAME_TAKEN" => FieldErrors::field("username", err.message.clone()),
+        _ => FieldErrors::from(err),
+    }
+}
+
+/// Whether a service error is one the form should show (not a page-level failure).
+pub(crate) fn is_form_error(err: &AppError) -> bool {
+    err.status.is_client_error() && err.status != axum::http::StatusCode::NOT_FOUND
+}
