@@ -472,3 +472,120 @@ mod tests {
         );
     }
 }
+
+/// A cookie-keeping HTTP client that behaves like a browser without JavaScript: it follows no
+/// redirects (so tests can see them) and fills in the CSRF token from its cookie jar.
+pub struct Browser {
+    pub client: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+    base: String,
+}
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Browser {
+            client,
+            jar,
+            base: self.base_url.clone(),
+        }
+    }
+}
+
+impl Browser {
+    async fn finish(res: reqwest::Response) -> TestResponse {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        TestResponse {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        Self::finish(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// The value of a cookie the site set, if any (HttpOnly ones too).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().expect("url");
+        let header = self.jar.cookies(&url)?;
+        header.to_str().ok()?.split(';').find_map(|p| {
+            let (k, v) = p.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+    }
+
+    /// Posts a form with the CSRF token from the cookie (loads `/signin` first if there is none).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        if self.cookie("vt_csrf").is_none() {
+            self.get("/signin").await;
+        }
+        let token = self.cookie("vt_csrf").unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        Self::finish(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .form(&all)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// Posts a form without a CSRF token (to check it is refused).
+    pub async fn post_form_without_csrf(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        Self::finish(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .form(fields)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// Signs in through the page and asserts it worked.
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        let res = self
+            .post_form(
+                "/signin",
+                &[
+                    ("email", email),
+                    ("password", password),
+                    ("next", "/dashboard"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303, "sign-in failed: {}", res.text);
+        assert!(
+            self.cookie("vt_session").is_some_and(|c| !c.is_empty()),
+            "no session cookie after sign-in"
+        );
+    }
+}

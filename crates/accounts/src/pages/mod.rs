@@ -1,7 +1,11 @@
 //! HTML pages for accounts, using the services directly (never HTTP calls to ourselves).
 
+mod admin;
 mod auth;
 mod home;
+mod people;
+mod profile;
+mod settings;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -22,6 +26,10 @@ pub fn router() -> Router<AppState> {
         .route("/reset-password", get(auth::reset_form).post(auth::reset))
         .route("/verify-email", get(auth::verify))
         .route("/verify-email/resend", post(auth::resend))
+        .merge(profile::router())
+        .merge(settings::router())
+        .merge(people::router())
+        .merge(admin::router())
 }
 
 /// The navigation entries accounts contributes.

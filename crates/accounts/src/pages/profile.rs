@@ -1,0 +1,8 @@
+//! Pages: profile (being built).
+
+use axum::Router;
+use vertechie_kernel::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}
