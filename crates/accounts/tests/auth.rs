@@ -646,3 +646,128 @@ async fn malformed_requests_get_the_envelope() {
         .await;
     res.expect_error(413, "PAYLOAD_TOO_LARGE");
 }
+
+#[tokio::test]
+async fn password_checks_on_sensitive_changes_count_towards_the_lockout() {
+    let app = spawn().await;
+    let a = register(&app, "ada").await;
+    for _ in 0..4 {
+        let res = app
+            .req(Method::DELETE, "/api/v1/users/me")
+            .token(&a.access)
+            .json(&json!({"password": "a wrong guess"}))
+            .send()
+            .await;
+        res.expect_error(422, "VALIDATION_ERROR");
+    }
+    let res = app
+        .req(Method::POST, "/api/v1/users/me/password")
+        .token(&a.access)
+        .json(&json!({"current_password": "another guess", "new_password": "a brand new secret"}))
+        .send()
+        .await;
+    res.expect_error(423, "ACCOUNT_LOCKED");
+    // Locked now: even the right password is refused everywhere until the window passes.
+    app.req(Method::DELETE, "/api/v1/users/me")
+        .token(&a.access)
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect_error(423, "ACCOUNT_LOCKED");
+    login(&app, &a.email, PASSWORD)
+        .await
+        .expect_error(423, "ACCOUNT_LOCKED");
+}
+
+#[tokio::test]
+async fn change_password_keeps_this_session_and_ends_the_others() {
+    let app = spawn().await;
+    let a = register(&app, "ada").await;
+    let other = login(&app, &a.email, PASSWORD).await;
+    let other_access = other.data()["access_token"].as_str().unwrap().to_owned();
+    let res = app
+        .req(Method::POST, "/api/v1/users/me/password")
+        .token(&a.access)
+        .json(&json!({"current_password": PASSWORD, "new_password": PASSWORD}))
+        .send()
+        .await;
+    res.expect_error(422, "VALIDATION_ERROR");
+    assert_eq!(res.error_fields(), vec!["new_password"]);
+    app.req(Method::POST, "/api/v1/users/me/password")
+        .token(&a.access)
+        .json(&json!({"current_password": PASSWORD, "new_password": "a brand new secret"}))
+        .send()
+        .await
+        .expect(204);
+    app.req(Method::GET, "/api/v1/users/me")
+        .token(&a.access)
+        .send()
+        .await
+        .expect(200);
+    app.req(Method::GET, "/api/v1/users/me")
+        .token(&other_access)
+        .send()
+        .await
+        .expect_error(401, "SESSION_REVOKED");
+    login(&app, &a.email, PASSWORD)
+        .await
+        .expect_error(401, "INVALID_CREDENTIALS");
+    login(&app, &a.email, "a brand new secret")
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn people_search_and_completeness() {
+    let app = spawn().await;
+    let a = register(&app, "ada_l").await;
+    register(&app, "grace").await;
+    let res = app.get("/api/v1/people?q=ADA").await;
+    res.expect(200);
+    let items = res.data()["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["username"], "ada_l");
+    assert!(items[0].get("email").is_none());
+    // `_` is matched literally, not as a wildcard.
+    assert_eq!(
+        app.get("/api/v1/people?q=a_l").await.data()["pagination"]["total"],
+        1
+    );
+    assert_eq!(
+        app.get("/api/v1/people?q=r_a").await.data()["pagination"]["total"],
+        0
+    );
+    let c = app
+        .req(Method::GET, "/api/v1/users/me/completeness")
+        .token(&a.access)
+        .send()
+        .await;
+    c.expect(200);
+    let before = c.data()["percent"].as_u64().unwrap();
+    assert!(
+        c.data()["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["key"] == "bio")
+    );
+    app.req(Method::PATCH, "/api/v1/users/me")
+        .token(&a.access)
+        .json(&json!({"bio": "Analytical engine enthusiast"}))
+        .send()
+        .await
+        .expect(200);
+    let after = app
+        .req(Method::GET, "/api/v1/users/me/completeness")
+        .token(&a.access)
+        .send()
+        .await;
+    assert_eq!(after.data()["percent"].as_u64().unwrap(), before + 10);
+    assert!(
+        !after.data()["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["key"] == "bio")
+    );
+}

@@ -369,6 +369,35 @@ fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     )
 }
 
+/// Re-checks a signed-in user's password before a sensitive change, with the same lockout as
+/// sign-in, so a stolen access token cannot be used to guess the password.
+pub(crate) async fn confirm_password(
+    state: &AppState,
+    user: &user::Model,
+    password: &str,
+    field: &str,
+) -> AppResult<()> {
+    let now = state.clock.now();
+    if let Some(until) = user.locked_until
+        && until > now
+    {
+        return Err(locked(until, now));
+    }
+    if state
+        .passwords
+        .verify(password, Some(&user.password_hash))
+        .await
+    {
+        return Ok(());
+    }
+    let err = record_failure(state, user, now).await?;
+    if err.status == axum::http::StatusCode::LOCKED {
+        Err(err)
+    } else {
+        Err(AppError::field(field, "is not your current password"))
+    }
+}
+
 /// Counts a failed attempt; returns the error to answer with (401, or 423 once locked).
 async fn record_failure(
     state: &AppState,
@@ -860,16 +889,7 @@ pub async fn change_password(
         v.add("new_password", "must differ from your current password");
     }
     v.finish()?;
-    if !state
-        .passwords
-        .verify(&input.current_password, Some(&user.password_hash))
-        .await
-    {
-        return Err(AppError::field(
-            "current_password",
-            "is not your current password",
-        ));
-    }
+    confirm_password(state, &user, &input.current_password, "current_password").await?;
     let hash = state.passwords.hash(&input.new_password).await?;
     let now = state.clock.now();
     let txn = vertechie_kernel::db::begin_write(&state.db).await?;

@@ -239,13 +239,7 @@ pub struct DeleteAccountInput {
 /// Erases personal data and signs out everywhere; the row stays (anonymised) so references hold.
 pub async fn delete_me(state: &AppState, id: UserId, password: &str) -> AppResult<()> {
     let user = find_live_user(&state.db, id).await?;
-    if !state
-        .passwords
-        .verify(password, Some(&user.password_hash))
-        .await
-    {
-        return Err(AppError::field("password", "is not your current password"));
-    }
+    super::auth::confirm_password(state, &user, password, "password").await?;
     let now = state.clock.now();
     let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     let short = user.id.simple().to_string();
