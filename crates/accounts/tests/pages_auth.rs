@@ -390,3 +390,33 @@ async fn unknown_pages_get_a_friendly_404_and_assets_are_cached() {
     );
     assert_eq!(b.get("/static/nope.css").await.status, 404);
 }
+
+#[tokio::test]
+async fn session_cookie_is_secure_behind_https() {
+    let app = spawn_with(|c| c.public_url = Some("https://vertechie.example".into())).await;
+    let b = app.browser();
+    let res = b
+        .post_form(
+            "/signup",
+            &[
+                ("email", "ada@example.com"),
+                ("username", "ada"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.text);
+    let session = res
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("vt_session="))
+        .unwrap()
+        .to_owned();
+    assert!(
+        session.contains("; Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
+    assert!(res.header("strict-transport-security").is_some());
+}
