@@ -5,6 +5,7 @@ pub mod auth;
 pub mod discovery;
 pub mod profile;
 pub mod rules;
+pub mod seed;
 pub mod views;
 
 use sea_orm::{ConnectionTrait, EntityTrait};
