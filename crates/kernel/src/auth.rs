@@ -121,6 +121,9 @@ pub struct PasswordHasher {
     /// A real hash of a random password, verified against when the user does not exist so
     /// unknown users and wrong passwords take the same time.
     dummy_hash: Arc<str>,
+    /// At most one hash per core at a time: each takes `argon2_memory_kib` of memory, and more
+    /// at once only queue on the CPU while holding that memory.
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl PasswordHasher {
@@ -139,9 +142,13 @@ impl PasswordHasher {
             .hash_password(&random)
             .map_err(|e| anyhow::anyhow!("argon2 hash: {e}"))?
             .to_string();
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Ok(Self {
             params,
             dummy_hash: dummy.into(),
+            permits: Arc::new(tokio::sync::Semaphore::new(cores)),
         })
     }
 
@@ -150,6 +157,7 @@ impl PasswordHasher {
     }
 
     pub async fn hash(&self, password: &str) -> AppResult<String> {
+        let _permit = self.permits.acquire().await.map_err(AppError::internal)?;
         let argon = self.argon();
         let pw = password.as_bytes().to_vec();
         tokio::task::spawn_blocking(move || {
@@ -165,6 +173,9 @@ impl PasswordHasher {
 
     /// Verifies `password` against a stored PHC hash, or against the dummy when `hash` is None.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return false;
+        };
         let argon = self.argon();
         let pw = password.as_bytes().to_vec();
         let (stored, real) = match hash {
@@ -283,6 +294,9 @@ pub trait SessionCheck: Send + Sync + 'static {
     ) -> AppResult<SessionStatus>;
     /// For a browser's session cookie value.
     async fn check_cookie(&self, state: &AppState, cookie: &str) -> AppResult<SessionStatus>;
+    /// Drops anything remembered about `user`'s sessions (after a revocation, a role or status
+    /// change). Implementations that cache must make the change visible at once in this process.
+    fn forget_user(&self, _user: UserId) {}
 }
 
 /// The signed-in user of a request. Rejects with 401 when there is none.

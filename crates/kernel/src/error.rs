@@ -272,7 +272,8 @@ pub fn framework_error(status: StatusCode) -> AppError {
             "This method is not allowed here",
         ),
         StatusCode::PAYLOAD_TOO_LARGE => AppError::payload_too_large(),
-        StatusCode::REQUEST_TIMEOUT => {
+        // The timeout layer answers 503 without a body.
+        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
             AppError::new(status, "TIMEOUT", "The request took too long")
         }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::new(

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -58,8 +57,9 @@ pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>, cfg: &Config) 
             Duration::from_secs(cfg.request_timeout_secs),
         ))
         .layer(CompressionLayer::new())
-        .layer(cors(cfg))
         .layer(middleware::from_fn_with_state(edge, edge_middleware))
+        // Outermost, so even rate-limit answers carry CORS headers a browser can read.
+        .layer(cors(cfg))
 }
 
 fn cors(cfg: &Config) -> CorsLayer {
@@ -234,9 +234,4 @@ fn security_headers(h: &mut axum::http::HeaderMap, hsts: bool, path: &str) {
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-}
-
-/// Fallback for unknown routes: the envelope under `/api`, plain 404 elsewhere (pages override).
-pub async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, Body::empty()).into_response()
 }

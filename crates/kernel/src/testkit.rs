@@ -456,23 +456,6 @@ async fn smtp_session(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::replace_db_name;
-
-    #[test]
-    fn replaces_database_name() {
-        assert_eq!(
-            replace_db_name("postgres://postgres@127.0.0.1:5432/test", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            replace_db_name("postgres://u:p@h/db?sslmode=disable", "x"),
-            "postgres://u:p@h/x?sslmode=disable"
-        );
-    }
-}
-
 /// A cookie-keeping HTTP client that behaves like a browser without JavaScript: it follows no
 /// redirects (so tests can see them) and fills in the CSRF token from its cookie jar.
 pub struct Browser {
@@ -586,6 +569,23 @@ impl Browser {
         assert!(
             self.cookie("vt_session").is_some_and(|c| !c.is_empty()),
             "no session cookie after sign-in"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_db_name;
+
+    #[test]
+    fn replaces_database_name() {
+        assert_eq!(
+            replace_db_name("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            replace_db_name("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
         );
     }
 }

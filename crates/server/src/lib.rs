@@ -70,7 +70,7 @@ pub async fn build_state(
     Ok(AppState::new(AppStateInner {
         tokens: TokenKeys::new(secret.expose().as_bytes(), cfg.access_token_ttl_secs),
         passwords: PasswordHasher::from_config(&cfg)?,
-        sessions: Arc::new(vertechie_accounts::SessionStore),
+        sessions: Arc::new(vertechie_accounts::SessionStore::new()),
         metrics: vertechie_kernel::ops::metrics_handle(),
         config: Arc::new(cfg),
         db,
@@ -147,7 +147,10 @@ pub fn build_app(state: AppState) -> Router {
         .merge(vertechie_web::router())
         .merge(vertechie_accounts::pages_router())
         .fallback(vertechie_web::page::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), vertechie_web::page_middleware));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            vertechie_web::page_middleware,
+        ));
     vertechie_kernel::middleware::apply(router, &state.config).with_state(state)
 }
 

@@ -62,7 +62,7 @@ pub async fn refresh(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204, description = "Signed out"), (status = 401, description = "Not signed in")))]
 pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> AppResult<NoContent> {
-    svc::logout(&state, user.session_id)
+    svc::logout(&state, user.id, user.session_id)
         .await
         .map(|_| NoContent)
 }

@@ -191,7 +191,7 @@ pub async fn signout(
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Response {
     if let Some(viewer) = &ctx.user
-        && let Err(err) = svc::logout(&state, viewer.current.session_id).await
+        && let Err(err) = svc::logout(&state, viewer.current.id, viewer.current.session_id).await
     {
         return ctx.fail(err);
     }

@@ -177,6 +177,7 @@ pub async fn update_user(
     a.updated_at = Set(now);
     let user = a.update(&txn).await?;
     txn.commit().await?;
+    state.sessions.forget_user(target);
     Ok(UserView::from(&user))
 }
 

@@ -469,6 +469,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<AuthTok
     }
     if token.used_at.is_some() {
         revoke_session(&state.db, sess.id, now).await?;
+        state.sessions.forget_user(UserId(sess.user_id));
         tracing::warn!(session_id = %sess.id, "refresh token reused: session revoked");
         return Err(token_reused());
     }
@@ -498,6 +499,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<AuthTok
     if marked.rows_affected != 1 {
         txn.rollback().await?;
         revoke_session(&state.db, sess.id, now).await?;
+        state.sessions.forget_user(UserId(sess.user_id));
         return Err(token_reused());
     }
     session::Entity::update_many()
@@ -545,8 +547,10 @@ pub async fn revoke_all_sessions<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn logout(state: &AppState, sid: SessionId) -> AppResult<()> {
-    revoke_session(&state.db, sid.0, state.clock.now()).await
+pub async fn logout(state: &AppState, user: UserId, sid: SessionId) -> AppResult<()> {
+    revoke_session(&state.db, sid.0, state.clock.now()).await?;
+    state.sessions.forget_user(user);
+    Ok(())
 }
 
 /// Live sessions of a user, most recently used first.
@@ -586,7 +590,9 @@ pub async fn delete_session(state: &AppState, user: UserId, sid: Uuid) -> AppRes
     if found.is_none() {
         return Err(AppError::not_found("Session not found"));
     }
-    revoke_session(&state.db, sid, state.clock.now()).await
+    revoke_session(&state.db, sid, state.clock.now()).await?;
+    state.sessions.forget_user(user);
+    Ok(())
 }
 
 /// Checks a single-use mail token and marks it used. Returns the user id it belongs to.
@@ -762,11 +768,87 @@ pub async fn confirm_password_reset(state: &AppState, input: ResetConfirmInput) 
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    state.sessions.forget_user(UserId(user.id));
     Ok(())
 }
 
 /// The accounts answer to "is this session alive?", used by the kernel's `CurrentUser`.
-pub struct SessionStore;
+///
+/// Positive answers are remembered for `SESSION_CACHE_TTL`, so most authenticated requests need no
+/// session query. Every change that ends a session or changes what it may do calls `forget_user`,
+/// which takes effect at once in this process; other instances see it when their entry expires.
+pub struct SessionStore {
+    cache: std::sync::Mutex<std::collections::HashMap<Uuid, CachedSession>>,
+}
+
+/// How long another instance may keep honouring a session revoked elsewhere.
+pub const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+const SESSION_CACHE_MAX: usize = 100_000;
+
+#[derive(Clone)]
+struct CachedSession {
+    at: std::time::Instant,
+    status: SessionStatus,
+    cookie_hash: Option<String>,
+    /// The clock time after which the session itself expires.
+    expires_at: DateTime<Utc>,
+}
+
+impl Default for SessionStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SessionStore {
+    pub fn new() -> Self {
+        Self {
+            cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn cached(&self, sid: Uuid, now: DateTime<Utc>) -> Option<CachedSession> {
+        let cache = self.cache.lock().ok()?;
+        let entry = cache.get(&sid)?;
+        (entry.at.elapsed() < SESSION_CACHE_TTL && entry.expires_at > now).then(|| entry.clone())
+    }
+
+    fn remember(&self, sid: Uuid, row: &LiveSession, status: &SessionStatus) {
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= SESSION_CACHE_MAX {
+                cache.retain(|_, e| e.at.elapsed() < SESSION_CACHE_TTL);
+                if cache.len() >= SESSION_CACHE_MAX {
+                    cache.clear();
+                }
+            }
+            cache.insert(
+                sid,
+                CachedSession {
+                    at: std::time::Instant::now(),
+                    status: status.clone(),
+                    cookie_hash: row.cookie_hash.clone(),
+                    expires_at: row.expires_at,
+                },
+            );
+        }
+    }
+
+    /// Loads and checks a session, remembering a live one.
+    async fn live(
+        &self,
+        state: &AppState,
+        sid: Uuid,
+    ) -> AppResult<(SessionStatus, Option<String>)> {
+        let now = state.clock.now();
+        if let Some(hit) = self.cached(sid, now) {
+            return Ok((hit.status, hit.cookie_hash));
+        }
+        let row = Self::load(state, sid).await?;
+        let status = Self::status(state, sid, &row)?;
+        self.remember(sid, &row, &status);
+        Ok((status, row.cookie_hash))
+    }
+}
 
 #[derive(Debug, sea_orm::FromQueryResult)]
 struct LiveSession {
@@ -805,7 +887,7 @@ impl SessionStore {
         .ok_or_else(session_ended)
     }
 
-    fn status(state: &AppState, sid: Uuid, row: LiveSession) -> AppResult<SessionStatus> {
+    fn status(state: &AppState, sid: Uuid, row: &LiveSession) -> AppResult<SessionStatus> {
         if row.revoked_at.is_some()
             || row.expires_at <= state.clock.now()
             || row.deleted_at.is_some()
@@ -827,7 +909,7 @@ impl SessionStore {
                 .full_name
                 .clone()
                 .unwrap_or_else(|| row.username.clone()),
-            username: row.username,
+            username: row.username.clone(),
         })
     }
 }
@@ -840,22 +922,28 @@ impl SessionCheck for SessionStore {
         user: UserId,
         sid: SessionId,
     ) -> AppResult<SessionStatus> {
-        let row = Self::load(state, sid.0).await?;
-        if row.user_id != user.0 {
+        let (status, _) = self.live(state, sid.0).await?;
+        if status.user != user {
             return Err(session_ended());
         }
-        Self::status(state, sid.0, row)
+        Ok(status)
     }
 
     async fn check_cookie(&self, state: &AppState, cookie: &str) -> AppResult<SessionStatus> {
         let (sid, secret) = cookie.split_once('.').ok_or_else(session_ended)?;
         let sid = Uuid::parse_str(sid).map_err(|_| session_ended())?;
-        let row = Self::load(state, sid).await?;
-        let expected = row.cookie_hash.as_deref().ok_or_else(session_ended)?;
+        let (status, cookie_hash) = self.live(state, sid).await?;
+        let expected = cookie_hash.ok_or_else(session_ended)?;
         if !constant_time_eq(expected.as_bytes(), hash_token(secret).as_bytes()) {
             return Err(session_ended());
         }
-        Self::status(state, sid, row)
+        Ok(status)
+    }
+
+    fn forget_user(&self, user: UserId) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.retain(|_, e| e.status.user != user);
+        }
     }
 }
 
@@ -918,5 +1006,6 @@ pub async fn change_password(
     )
     .await?;
     txn.commit().await?;
+    state.sessions.forget_user(user_id);
     Ok(())
 }

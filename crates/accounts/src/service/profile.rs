@@ -185,6 +185,8 @@ pub async fn update_me(state: &AppState, id: UserId, input: ProfileUpdate) -> Ap
     }
     a.updated_at = Set(state.clock.now());
     let user = a.update(&state.db).await?;
+    // The display name shown in pages comes from the session check.
+    state.sessions.forget_user(id);
     Ok(UserView::from(&user))
 }
 
@@ -293,6 +295,7 @@ pub async fn delete_me(state: &AppState, id: UserId, password: &str) -> AppResul
     )
     .await?;
     txn.commit().await?;
+    state.sessions.forget_user(id);
     Ok(())
 }
 
