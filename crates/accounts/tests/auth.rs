@@ -771,3 +771,33 @@ async fn people_search_and_completeness() {
             .any(|m| m["key"] == "bio")
     );
 }
+
+#[tokio::test]
+async fn concurrent_wrong_passwords_are_all_counted() {
+    let app = spawn().await;
+    let a = register(&app, "ada").await;
+    let tasks = (0..5).map(|_| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/auth/login");
+        let email = a.email.clone();
+        async move {
+            client
+                .post(url)
+                .json(&json!({"email": email, "password": "wrong password"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures::future::join_all(tasks).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 423).count(),
+        1,
+        "{statuses:?}"
+    );
+    login(&app, &a.email, PASSWORD)
+        .await
+        .expect_error(423, "ACCOUNT_LOCKED");
+}

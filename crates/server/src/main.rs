@@ -42,6 +42,8 @@ struct Cli {
 enum Command {
     /// Run migrations, then serve HTTP and run background workers (the default).
     Serve,
+    /// Run only the background job workers (mail, …) until SIGINT/SIGTERM; no HTTP.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create a super admin (or promote an existing account and set its password).
@@ -124,6 +126,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => run_serve(cfg).await,
+            Command::Worker => run_worker(cfg).await,
             Command::Migrate => {
                 connect_and_migrate(&cfg).await?;
                 tracing::info!("migrations applied");
@@ -170,6 +173,24 @@ async fn run_serve(mut cfg: Config) -> anyhow::Result<()> {
     tracing::info!("stopping background workers");
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(grace, futures_join(worker_handles)).await;
+    state.db.clone().close().await.ok();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn run_worker(mut cfg: Config) -> anyhow::Result<()> {
+    cfg.resolve_secret()?;
+    let db = connect_and_migrate(&cfg).await?;
+    let grace = Duration::from_secs(cfg.shutdown_timeout_secs);
+    let workers = cfg.job_workers.max(1);
+    let state = build_state(cfg, db, Arc::new(SystemClock)).await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let handles = state.jobs.spawn_workers(state.clone(), workers, stop_rx);
+    tracing::info!(workers, "VerTechie job workers are running");
+    shutdown_signal().await;
+    tracing::info!("stopping job workers (finishing the jobs in hand)");
+    let _ = stop_tx.send(true);
+    let _ = tokio::time::timeout(grace, futures_join(handles)).await;
     state.db.clone().close().await.ok();
     tracing::info!("stopped");
     Ok(())

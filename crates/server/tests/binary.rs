@@ -302,3 +302,64 @@ async fn in_flight_requests_finish_during_shutdown() {
     );
     assert!(status.success());
 }
+
+#[tokio::test]
+async fn worker_runs_queued_jobs_and_stops_on_sigterm() {
+    let db = TestDb::fresh().await;
+    // `serve` with no workers queues the verification mail; a separate `worker` process delivers it.
+    let mut cmd = vertechie(&db);
+    cmd.env("VERTECHIE_JOB_WORKERS", "0");
+    let mut serve = cmd
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(serve.stdout.take().unwrap()).lines();
+    let url = loop {
+        let v: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        if let Some(u) = v["url"].as_str() {
+            break u.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    let status = reqwest::Client::new()
+        .post(format!("{url}/api/v1/auth/register"))
+        .json(&serde_json::json!({"email": "ada@example.com", "username": "ada", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 201);
+    let conn = vertechie_kernel::db::connect(&db.url, 1).await.unwrap();
+    let outbox = || vertechie_kernel::mail::outbox(&conn, Some("ada@example.com"), 10, 0);
+    assert!(
+        outbox().await.unwrap().is_empty(),
+        "nothing delivers mail without a worker"
+    );
+    let worker = vertechie(&db)
+        .arg("worker")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while outbox().await.unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker did not deliver the mail"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        tokio::task::spawn_blocking(move || stop(worker))
+            .await
+            .unwrap()
+            .success()
+    );
+    Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(serve.wait().unwrap().success());
+}

@@ -404,27 +404,55 @@ async fn record_failure(
     user: &user::Model,
     now: DateTime<Utc>,
 ) -> AppResult<AppError> {
+    use sea_orm::{FromQueryResult, Statement};
     let window = Duration::minutes(state.config.lockout_minutes as i64);
-    let in_window = user
-        .first_failed_at
-        .is_some_and(|first| now - first < window);
-    let (count, first) = if in_window {
-        (user.failed_logins + 1, user.first_failed_at)
-    } else {
-        (1, Some(now))
-    };
-    let lock = count >= state.config.lockout_threshold as i32;
-    let mut active = user.clone().into_active_model();
-    active.failed_logins = Set(if lock { 0 } else { count });
-    active.first_failed_at = Set(if lock { None } else { first });
-    if lock {
-        active.locked_until = Set(Some(now + window));
+    let backend = state.db.get_database_backend();
+    let pg = backend == sea_orm::DatabaseBackend::Postgres;
+    let p = |i: usize| if pg { format!("${i}") } else { "?".to_owned() };
+    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
+    // One atomic step, so concurrent wrong passwords are all counted; a failure outside the
+    // window starts a new count.
+    let sql = format!(
+        "UPDATE users SET \
+           failed_logins = CASE WHEN first_failed_at IS NOT NULL AND first_failed_at > {a} THEN failed_logins + 1 ELSE 1 END, \
+           first_failed_at = CASE WHEN first_failed_at IS NOT NULL AND first_failed_at > {b} THEN first_failed_at ELSE {c} END \
+         WHERE id = {d}",
+        a = p(1),
+        b = p(2),
+        c = p(3),
+        d = p(4)
+    );
+    let since = now - window;
+    let values: [sea_orm::Value; 4] = [since.into(), since.into(), now.into(), user.id.into()];
+    txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    #[derive(FromQueryResult)]
+    struct Count {
+        failed_logins: i32,
     }
-    active.update(&state.db).await?;
+    let count = Count::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!("SELECT failed_logins FROM users WHERE id = {}", p(1)),
+        [user.id.into()],
+    ))
+    .one(&txn)
+    .await?
+    .map(|c| c.failed_logins)
+    .unwrap_or(1);
+    let lock = count >= state.config.lockout_threshold as i32;
     if lock {
-        tracing::warn!(user_id = %user.id, "account locked after repeated failed sign-ins");
+        user::Entity::update_many()
+            .col_expr(user::Column::FailedLogins, Expr::value(0))
+            .col_expr(
+                user::Column::FirstFailedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(user::Column::LockedUntil, Expr::value(Some(now + window)))
+            .filter(user::Column::Id.eq(user.id))
+            .exec(&txn)
+            .await?;
         vertechie_kernel::audit::record(
-            &state.db,
+            &txn,
             now,
             vertechie_kernel::audit::AuditEntry {
                 actor: None,
@@ -436,6 +464,10 @@ async fn record_failure(
             },
         )
         .await?;
+    }
+    txn.commit().await?;
+    if lock {
+        tracing::warn!(user_id = %user.id, "account locked after repeated failed sign-ins");
         Ok(locked(now + window, now))
     } else {
         Ok(invalid_credentials())
