@@ -64,7 +64,7 @@ pub async fn list_users(
     }
     let total = query.clone().count(&state.db).await?;
     let rows = query
-        .order_by_desc(user::Column::CreatedAt)
+        // Ids are UUID v7: newest first by the primary key.
         .order_by_desc(user::Column::Id)
         .offset(page.offset())
         .limit(page.limit())
