@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
-use vertechie_kernel::{AppError, AppState, CurrentUser, UserId};
+use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, UserId};
 use vertechie_web::{CsrfForm, FieldErrors, Page, PageCtx, SignedIn, redirect_with_flash, render};
 
 use super::{form_errors, is_form_error};
@@ -619,13 +619,26 @@ pub async fn delete_experience(
         Ok(id) => svc::delete_experience(&state, user.id, id).await,
         Err(e) => Err(e),
     };
+    after_delete(
+        &ctx,
+        result,
+        "/profile#experiences",
+        "Experience removed.",
+        "That experience was already removed.",
+    )
+}
+
+/// Back to the section after a removal; an entry that is already gone is not an error.
+fn after_delete(
+    ctx: &PageCtx,
+    result: AppResult<()>,
+    to: &str,
+    done: &str,
+    gone: &str,
+) -> Response {
     match result {
-        Ok(()) => redirect_with_flash("/profile#experiences", "success", "Experience removed."),
-        Err(e) if e.status == StatusCode::NOT_FOUND => redirect_with_flash(
-            "/profile#experiences",
-            "info",
-            "That experience was already removed.",
-        ),
+        Ok(()) => redirect_with_flash(to, "success", done),
+        Err(e) if e.status == StatusCode::NOT_FOUND => redirect_with_flash(to, "info", gone),
         Err(e) => ctx.fail(e),
     }
 }
@@ -681,15 +694,13 @@ pub async fn delete_education(
         Ok(id) => svc::delete_education(&state, user.id, id).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => redirect_with_flash("/profile#education", "success", "Education removed."),
-        Err(e) if e.status == StatusCode::NOT_FOUND => redirect_with_flash(
-            "/profile#education",
-            "info",
-            "That education entry was already removed.",
-        ),
-        Err(e) => ctx.fail(e),
-    }
+    after_delete(
+        &ctx,
+        result,
+        "/profile#education",
+        "Education removed.",
+        "That education entry was already removed.",
+    )
 }
 
 pub async fn save_cv(
