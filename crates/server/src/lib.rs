@@ -29,6 +29,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         let mut all = vertechie_kernel::migrations();
         all.extend(vertechie_accounts::migrations());
+        all.extend(vertechie_hiring::migrations());
         all
     }
 }
@@ -98,6 +99,7 @@ fn extensions() -> axum::http::Extensions {
     tags(
         (name = "auth", description = "Registration, sign-in, tokens, sessions, email verification, password reset"),
         (name = "users", description = "Profiles, skills, CV, experiences, education, admin user management"),
+        (name = "hiring", description = "Companies, their members and roles, company verification"),
     )
 )]
 struct ApiDoc;
@@ -121,7 +123,9 @@ impl utoipa::Modify for BearerAuth {
 }
 
 fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(vertechie_accounts::router())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(vertechie_accounts::router())
+        .merge(vertechie_hiring::router())
 }
 
 /// The OpenAPI document generated from the handlers.

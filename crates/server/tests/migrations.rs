@@ -19,7 +19,8 @@ async fn migrations_go_up_down_and_up_again() {
         vec![
             "m20261121_000001_kernel_tables",
             "m20261121_000100_accounts",
-            "m20261121_000101_browser_sessions"
+            "m20261121_000101_browser_sessions",
+            "m20261121_000200_hiring_companies"
         ]
     );
     assert!(

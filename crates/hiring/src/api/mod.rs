@@ -1,0 +1,40 @@
+//! JSON handlers for hiring, annotated for OpenAPI. Thin: parse, call a service, answer.
+
+mod companies;
+mod members;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vertechie_kernel::AppState;
+use vertechie_kernel::middleware::ClientIp;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(
+            companies::list_companies,
+            companies::create_company
+        ))
+        .routes(routes!(
+            companies::get_company,
+            companies::update_company,
+            companies::delete_company
+        ))
+        .routes(routes!(companies::verify_company))
+        .routes(routes!(members::list_members, members::upsert_member))
+        .routes(routes!(members::remove_member))
+}
+
+/// The client IP of the request, for the audit log.
+pub struct RequestIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestIp(
+            parts.extensions.get::<ClientIp>().map(|c| c.0.to_string()),
+        ))
+    }
+}

@@ -1,0 +1,9 @@
+//! Hiring tables. Never edit a landed migration; add a new file.
+
+use sea_orm_migration::MigrationTrait;
+
+mod m20261121_000200_hiring_companies;
+
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(m20261121_000200_hiring_companies::Migration)]
+}

@@ -1,0 +1,4 @@
+//! Hiring tables as sea-orm entities.
+
+pub mod company;
+pub mod company_member;
