@@ -1,6 +1,6 @@
-//! Hiring: companies with their members and roles, admin verification, and the match-score
-//! engine that explains how a candidate fits a job. Jobs, applications and the ATS pipeline are
-//! not built yet.
+//! Hiring: companies with their members and roles, admin verification, job postings with
+//! full-text search, saved jobs and freshness, and the match-score engine that explains how a
+//! candidate fits a job. Applications and the ATS pipeline are not built yet.
 
 mod api;
 mod migrations;
@@ -9,3 +9,10 @@ pub mod service;
 
 pub use api::router;
 pub use migrations::migrations;
+pub use service::jobs::job_handlers;
+
+/// Makes sure the recurring hiring jobs (closing stale postings) are queued; idempotent, so every
+/// instance may call it at start-up.
+pub async fn schedule(state: &vertechie_kernel::AppState) -> vertechie_kernel::AppResult<()> {
+    service::jobs::schedule(state).await.map(|_| ())
+}

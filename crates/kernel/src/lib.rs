@@ -1,10 +1,11 @@
 //! Foundation with no domain knowledge: configuration, errors and the API envelope, auth
-//! primitives, database, job queue, mail, audit log, HTTP middleware, operations endpoints and
-//! (feature `testkit`) the test harness.
+//! primitives, database, job queue, mail, event bus, durable notification requests, audit log,
+//! HTTP middleware, operations endpoints and (feature `testkit`) the test harness.
 
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -14,6 +15,7 @@ pub mod jobs;
 pub mod mail;
 pub mod middleware;
 mod migrations;
+pub mod notify;
 pub mod ops;
 pub mod ratelimit;
 pub mod state;

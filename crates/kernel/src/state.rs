@@ -6,6 +6,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{PasswordHasher, SessionCheck, TokenKeys};
+use crate::bus::EventBus;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::jobs::JobQueue;
@@ -25,6 +26,8 @@ pub struct AppStateInner {
     pub mailer: Mailer,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub redis: Option<redis::aio::ConnectionManager>,
+    /// Events between the parts of the app, and between instances when Redis is configured.
+    pub bus: EventBus,
     /// Typed values the server registers for the domains (e.g. the page navigation), so the kernel
     /// needs no field per domain.
     pub extensions: http::Extensions,

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use vertechie_kernel::auth::{PasswordHasher, TokenKeys};
+use vertechie_kernel::bus::EventBus;
 use vertechie_kernel::clock::SharedClock;
 use vertechie_kernel::config::Config;
 use vertechie_kernel::jobs::{Handlers, JobQueue};
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
         let mut all = vertechie_kernel::migrations();
         all.extend(vertechie_accounts::migrations());
         all.extend(vertechie_hiring::migrations());
+        all.extend(vertechie_messaging::migrations());
         all
     }
 }
@@ -55,6 +57,12 @@ pub async fn build_state(
     for (kind, h) in vertechie_kernel::mail::job_handlers() {
         handlers.insert(kind, h);
     }
+    for (kind, h) in vertechie_hiring::job_handlers() {
+        handlers.insert(kind, h);
+    }
+    for (kind, h) in vertechie_messaging::job_handlers() {
+        handlers.insert(kind, h);
+    }
     let jobs = JobQueue::new(cfg.job_max_attempts, handlers);
     let mailer = Mailer::new(
         jobs.clone(),
@@ -68,6 +76,12 @@ pub async fn build_state(
         }
         None => None,
     };
+    let bus = match (&cfg.redis_url, &redis) {
+        (Some(url), Some(conn)) => {
+            EventBus::with_redis(redis::Client::open(url.as_str())?, conn.clone()).await?
+        }
+        _ => EventBus::in_process(),
+    };
     Ok(AppState::new(AppStateInner {
         tokens: TokenKeys::new(secret.expose().as_bytes(), cfg.access_token_ttl_secs),
         passwords: PasswordHasher::from_config(&cfg)?,
@@ -79,6 +93,7 @@ pub async fn build_state(
         jobs,
         mailer,
         redis,
+        bus,
         extensions: extensions(),
     }))
 }
@@ -99,7 +114,8 @@ fn extensions() -> axum::http::Extensions {
     tags(
         (name = "auth", description = "Registration, sign-in, tokens, sessions, email verification, password reset"),
         (name = "users", description = "Profiles, skills, CV, experiences, education, admin user management"),
-        (name = "hiring", description = "Companies, their members and roles, company verification"),
+        (name = "hiring", description = "Companies, their members and roles, company verification, jobs, job search, saved jobs"),
+        (name = "messaging", description = "Notifications and their delivery preferences"),
     )
 )]
 struct ApiDoc;
@@ -126,6 +142,7 @@ fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(vertechie_accounts::router())
         .merge(vertechie_hiring::router())
+        .merge(vertechie_messaging::router())
 }
 
 /// The OpenAPI document generated from the handlers.

@@ -165,6 +165,8 @@ async fn run_serve(mut cfg: Config) -> anyhow::Result<()> {
     let grace = Duration::from_secs(cfg.shutdown_timeout_secs);
     let workers = cfg.job_workers;
     let state = build_state(cfg, db, Arc::new(SystemClock)).await?;
+    // Idempotent: several instances starting together queue one run.
+    vertechie_hiring::schedule(&state).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_handles = state.jobs.spawn_workers(state.clone(), workers, stop_rx);
     let app = build_app(state.clone());
@@ -184,6 +186,8 @@ async fn run_worker(mut cfg: Config) -> anyhow::Result<()> {
     let grace = Duration::from_secs(cfg.shutdown_timeout_secs);
     let workers = cfg.job_workers.max(1);
     let state = build_state(cfg, db, Arc::new(SystemClock)).await?;
+    // Idempotent: several instances starting together queue one run.
+    vertechie_hiring::schedule(&state).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let handles = state.jobs.spawn_workers(state.clone(), workers, stop_rx);
     tracing::info!(workers, "VerTechie job workers are running");

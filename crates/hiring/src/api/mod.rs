@@ -1,6 +1,7 @@
 //! JSON handlers for hiring, annotated for OpenAPI. Thin: parse, call a service, answer.
 
 mod companies;
+mod jobs;
 mod members;
 
 use axum::extract::FromRequestParts;
@@ -24,6 +25,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(companies::verify_company))
         .routes(routes!(members::list_members, members::upsert_member))
         .routes(routes!(members::remove_member))
+        .routes(routes!(jobs::list_jobs, jobs::create_job))
+        .routes(routes!(jobs::get_job, jobs::update_job, jobs::delete_job))
+        .routes(routes!(jobs::job_match))
+        .routes(routes!(jobs::save_job, jobs::unsave_job))
+        .routes(routes!(jobs::saved_jobs))
 }
 
 /// The client IP of the request, for the audit log.

@@ -3,7 +3,11 @@
 use sea_orm_migration::MigrationTrait;
 
 mod m20261121_000200_hiring_companies;
+mod m20261121_000210_hiring_jobs;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(m20261121_000200_hiring_companies::Migration)]
+    vec![
+        Box::new(m20261121_000200_hiring_companies::Migration),
+        Box::new(m20261121_000210_hiring_jobs::Migration),
+    ]
 }

@@ -2,3 +2,5 @@
 
 pub mod company;
 pub mod company_member;
+pub mod job;
+pub mod saved_job;

@@ -1,8 +1,10 @@
 //! Hiring rules, free of HTTP: handlers (and later pages) call these.
 
 pub mod companies;
+pub mod jobs;
 pub mod matching;
 pub mod members;
+pub mod search;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,332 @@
+//! Full-text job search on both databases behind one interface.
+//!
+//! - **SQLite**: an FTS5 table `job_postings_fts(job_id UNINDEXED, title, body, skills)` (tokenizer
+//!   `unicode61`, diacritics removed). Relevance is `bm25` with column weights title 10, skills
+//!   4, body 1 (lower is better).
+//! - **PostgreSQL**: a `search_tsv` column on `job_postings` (GIN index) made of
+//!   `setweight(to_tsvector('simple', title), 'A') || skills 'B' || description and
+//!   requirements 'C'`. Relevance is `ts_rank` (higher is better).
+//!
+//! Both indexes are fed text in which everything but letters and digits is a space (so
+//! `Node.js` is the words `node` and `js` on both, never PostgreSQL's single file-name token),
+//! and neither stems: a word matches the same jobs on both databases. (SQLite also folds
+//! diacritics, `cafe` finding `café`; PostgreSQL would need the `unaccent` extension.)
+//!
+//! The index is written by [`index_job`] / [`unindex_job`] inside the transaction that changes
+//! the job, so it is never out of step. User input never reaches either query language as
+//! syntax: [`fts_terms`] keeps only runs of letters and digits (any script), lower-cased, at
+//! most [`MAX_TERMS`]; SQLite gets each term double-quoted (`"rust" "async"`, all must match) and
+//! PostgreSQL gets them through `plainto_tsquery`. Input without any letter or digit means no
+//! text filter at all.
+
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement, Value};
+use uuid::Uuid;
+
+use crate::model::job;
+
+/// At most this many search terms are used.
+pub const MAX_TERMS: usize = 16;
+/// Longer terms are cut to this many characters.
+const MAX_TERM_CHARS: usize = 64;
+
+/// The search terms in user input: runs of letters and digits, lower-cased, de-duplicated.
+pub fn fts_terms(q: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in q.split(|c: char| !c.is_alphanumeric()) {
+        if raw.is_empty() {
+            continue;
+        }
+        let term: String = raw.to_lowercase().chars().take(MAX_TERM_CHARS).collect();
+        if !out.contains(&term) {
+            out.push(term);
+        }
+        if out.len() == MAX_TERMS {
+            break;
+        }
+    }
+    out
+}
+
+/// The FTS5 `MATCH` expression for the terms: each term quoted, all required.
+pub fn sqlite_match(terms: &[String]) -> String {
+    terms
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The text the index holds for the job's skills: their names, space separated.
+fn skill_text(job: &job::Model) -> String {
+    serde_json::from_str::<Vec<serde_json::Value>>(&job.skills)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| s.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn body_text(job: &job::Model) -> String {
+    match &job.requirements {
+        Some(r) => format!("{}\n{}", job.description, r),
+        None => job.description.clone(),
+    }
+}
+
+/// The text as the index sees it: letters and digits, everything else a space.
+fn index_text(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+/// Writes (or rewrites) the job's entry in the search index. Call in the job's transaction.
+pub async fn index_job<C: ConnectionTrait>(conn: &C, job: &job::Model) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    match backend {
+        DatabaseBackend::Postgres => {
+            conn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "UPDATE job_postings SET search_tsv = \
+                   setweight(to_tsvector('simple', $1), 'A') || \
+                   setweight(to_tsvector('simple', $2), 'B') || \
+                   setweight(to_tsvector('simple', $3), 'C') \
+                 WHERE id = $4",
+                [
+                    index_text(&job.title).into(),
+                    index_text(&skill_text(job)).into(),
+                    index_text(&body_text(job)).into(),
+                    job.id.into(),
+                ],
+            ))
+            .await?;
+        }
+        _ => {
+            unindex_job(conn, job.id).await?;
+            conn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                "INSERT INTO job_postings_fts (job_id, title, body, skills) VALUES (?, ?, ?, ?)",
+                [
+                    job.id.into(),
+                    index_text(&job.title).into(),
+                    index_text(&body_text(job)).into(),
+                    index_text(&skill_text(job)).into(),
+                ],
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the job from the search index (SQLite; on PostgreSQL the column goes with the row).
+pub async fn unindex_job<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    if backend != DatabaseBackend::Postgres {
+        conn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "DELETE FROM job_postings_fts WHERE job_id = ?",
+            [id.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Best text match first (newest first when there is no text query).
+    Relevance,
+    Newest,
+    /// Highest pay (the top of the range) first; jobs without a salary last.
+    Salary,
+}
+
+/// Filters over open jobs. Every value is bound as a parameter.
+#[derive(Debug, Clone)]
+pub struct JobQuery {
+    pub terms: Vec<String>,
+    /// Lower-cased, matched as a substring of the location.
+    pub location: Option<String>,
+    pub remote: Option<String>,
+    pub employment_type: Option<String>,
+    pub experience_level: Option<String>,
+    /// A canonical skill key.
+    pub skill_key: Option<String>,
+    pub company_id: Option<Uuid>,
+    pub company_slug: Option<String>,
+    /// The top of the job's range (or its minimum when there is no top) must reach this.
+    pub salary_min: Option<i64>,
+    pub posted_since: Option<chrono::DateTime<chrono::Utc>>,
+    pub now: chrono::DateTime<chrono::Utc>,
+    pub sort: Sort,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+/// Placeholders for the backend: `?` or `$n`.
+struct Params {
+    backend: DatabaseBackend,
+    values: Vec<Value>,
+}
+
+impl Params {
+    fn push(&mut self, v: impl Into<Value>) -> String {
+        self.values.push(v.into());
+        if self.backend == DatabaseBackend::Postgres {
+            format!("${}", self.values.len())
+        } else {
+            "?".to_owned()
+        }
+    }
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct IdRow {
+    id: Uuid,
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct CountRow {
+    n: i64,
+}
+
+/// One page of matching open job ids in order, and the total.
+pub async fn search<C: ConnectionTrait>(conn: &C, q: &JobQuery) -> Result<(Vec<Uuid>, u64), DbErr> {
+    use sea_orm::FromQueryResult;
+    let backend = conn.get_database_backend();
+    let mut p = Params {
+        backend,
+        values: Vec::new(),
+    };
+    let text = !q.terms.is_empty();
+    let mut from = "job_postings j".to_owned();
+    let mut rank = String::new();
+    if text {
+        match backend {
+            DatabaseBackend::Postgres => {
+                let ph = p.push(q.terms.join(" "));
+                from.push_str(&format!(
+                    " JOIN (SELECT id AS fid, ts_rank(search_tsv, tq) AS score \
+                     FROM job_postings, plainto_tsquery('simple', {ph}) tq WHERE search_tsv @@ tq) f ON f.fid = j.id"
+                ));
+                rank = "f.score".to_owned();
+            }
+            _ => {
+                let ph = p.push(sqlite_match(&q.terms));
+                from.push_str(&format!(
+                    " JOIN (SELECT job_id AS fid, bm25(job_postings_fts, 0.0, 10.0, 1.0, 4.0) AS score \
+                     FROM job_postings_fts WHERE job_postings_fts MATCH {ph}) f ON f.fid = j.id"
+                ));
+                rank = "f.score".to_owned();
+            }
+        }
+    }
+    let mut wh = vec!["j.status = 'open'".to_owned()];
+    let now = p.push(q.now);
+    wh.push(format!("(j.closes_at IS NULL OR j.closes_at > {now})"));
+    if let Some(loc) = &q.location {
+        let pattern = format!("%{}%", vertechie_kernel::db::like_escape(loc));
+        wh.push(format!(
+            "LOWER(j.location) LIKE {} ESCAPE '\\'",
+            p.push(pattern)
+        ));
+    }
+    if let Some(v) = &q.remote {
+        wh.push(format!("j.remote = {}", p.push(v.clone())));
+    }
+    if let Some(v) = &q.employment_type {
+        wh.push(format!("j.employment_type = {}", p.push(v.clone())));
+    }
+    if let Some(v) = &q.experience_level {
+        wh.push(format!("j.experience_level = {}", p.push(v.clone())));
+    }
+    if let Some(key) = &q.skill_key {
+        let pattern = format!("%|{}|%", vertechie_kernel::db::like_escape(key));
+        wh.push(format!("j.skill_keys LIKE {} ESCAPE '\\'", p.push(pattern)));
+    }
+    if let Some(id) = q.company_id {
+        wh.push(format!("j.company_id = {}", p.push(id)));
+    }
+    if let Some(slug) = &q.company_slug {
+        wh.push(format!(
+            "j.company_id IN (SELECT id FROM companies WHERE slug = {})",
+            p.push(slug.clone())
+        ));
+    }
+    if let Some(min) = q.salary_min {
+        wh.push(format!(
+            "COALESCE(j.salary_max, j.salary_min) >= {}",
+            p.push(min)
+        ));
+    }
+    if let Some(since) = q.posted_since {
+        wh.push(format!("j.published_at >= {}", p.push(since)));
+    }
+    let where_sql = wh.join(" AND ");
+
+    let count_sql = format!("SELECT COUNT(*) AS n FROM {from} WHERE {where_sql}");
+    let total = CountRow::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        &count_sql,
+        p.values.clone(),
+    ))
+    .one(conn)
+    .await?
+    .map(|r| r.n.max(0) as u64)
+    .unwrap_or(0);
+
+    let newest = "j.published_at DESC, j.id DESC";
+    let order = match q.sort {
+        Sort::Relevance if text => match backend {
+            DatabaseBackend::Postgres => format!("{rank} DESC, {newest}"),
+            _ => format!("{rank} ASC, {newest}"),
+        },
+        Sort::Relevance | Sort::Newest => newest.to_owned(),
+        Sort::Salary => format!(
+            "(COALESCE(j.salary_max, j.salary_min) IS NULL) ASC, COALESCE(j.salary_max, j.salary_min) DESC, {newest}"
+        ),
+    };
+    let limit = p.push(q.limit as i64);
+    let offset = p.push(q.offset as i64);
+    let sql = format!(
+        "SELECT j.id AS id FROM {from} WHERE {where_sql} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+    );
+    let ids = IdRow::find_by_statement(Statement::from_sql_and_values(backend, &sql, p.values))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    Ok((ids, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_are_sanitised() {
+        let table: [(&str, &[&str]); 8] = [
+            ("Rust developer", &["rust", "developer"]),
+            ("\"rust\" OR -java*", &["rust", "or", "java"]),
+            ("C++ / Node.js", &["c", "node", "js"]),
+            ("!!! --- ***", &[]),
+            ("", &[]),
+            ("Müller café", &["müller", "café"]),
+            ("rust rust RUST", &["rust"]),
+            ("東京 エンジニア", &["東京", "エンジニア"]),
+        ];
+        for (q, want) in table {
+            assert_eq!(fts_terms(q), want, "{q}");
+        }
+        assert_eq!(fts_terms(&"a ".repeat(100)).len(), 1);
+        let many: String = (0..40).map(|i| format!("t{i} ")).collect();
+        assert_eq!(fts_terms(&many).len(), MAX_TERMS);
+        assert_eq!(
+            sqlite_match(&["rust".into(), "near".into()]),
+            "\"rust\" \"near\""
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! Messaging tables. Never edit a landed migration; add a new file.
+
+use sea_orm_migration::MigrationTrait;
+
+mod m20261121_000300_messaging_notifications;
+
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(
+        m20261121_000300_messaging_notifications::Migration,
+    )]
+}

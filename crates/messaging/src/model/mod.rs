@@ -1,0 +1,4 @@
+//! Messaging entities.
+
+pub mod notification;
+pub mod notification_preference;

@@ -1,0 +1,3 @@
+//! Messaging rules (no HTTP).
+
+pub mod notifications;

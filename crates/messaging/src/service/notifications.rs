@@ -1,0 +1,345 @@
+//! Notifications: delivery of `notify.deliver` jobs (store, push on the bus, email per the
+//! user's preference), the user's own list with unread count, read / read-all, and preferences.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use vertechie_accounts::model::user;
+use vertechie_kernel::bus::Event;
+use vertechie_kernel::db::begin_write;
+use vertechie_kernel::jobs::JobHandler;
+use vertechie_kernel::mail::Email;
+use vertechie_kernel::notify::{Delivery, KIND_MAX, NOTIFY_JOB, valid_kind};
+use vertechie_kernel::{
+    AppError, AppResult, AppState, CurrentUser, FieldError, PageQuery, Pagination,
+};
+
+use crate::model::{notification, notification_preference as preference};
+
+/// The bus topic of a stored notification.
+pub const TOPIC: &str = "notification";
+pub const CHANNELS: [&str; 4] = ["in_app", "email", "both", "none"];
+pub const DEFAULT_CHANNEL: &str = "both";
+pub const TITLE_MAX: usize = 200;
+pub const BODY_MAX: usize = 5000;
+pub const LINK_MAX: usize = 500;
+/// Kinds one user may set preferences for.
+pub const PREFERENCES_MAX: usize = 100;
+
+/// A notification as its recipient sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: Uuid,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub read: bool,
+    pub read_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&notification::Model> for NotificationView {
+    fn from(n: &notification::Model) -> Self {
+        Self {
+            id: n.id,
+            kind: n.kind.clone(),
+            title: n.title.clone(),
+            body: n.body.clone(),
+            link: n.link.clone(),
+            read: n.read_at.is_some(),
+            read_at: n.read_at,
+            created_at: n.created_at,
+        }
+    }
+}
+
+/// `?unread=&page=&limit=`
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// Only unread notifications when true.
+    pub unread: Option<bool>,
+    /// Page number, from 1.
+    pub page: Option<u64>,
+    /// Items per page, 1–100 (default 20).
+    pub limit: Option<u64>,
+}
+
+/// A page of notifications, newest first, with the user's unread count.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationList {
+    pub items: Vec<NotificationView>,
+    pub pagination: Pagination,
+    /// Unread notifications in total (whatever the filter).
+    pub unread_count: u64,
+}
+
+/// `{kind: channel}`; channel is in_app | email | both | none. Kinds not listed use `both`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Preferences(pub BTreeMap<String, String>);
+
+/// The result of read-all.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadAll {
+    /// Notifications that were unread and are now read.
+    pub updated: u64,
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+pub async fn list(
+    state: &AppState,
+    user: &CurrentUser,
+    q: NotificationQuery,
+) -> AppResult<NotificationList> {
+    let page = PageQuery {
+        page: q.page,
+        limit: q.limit,
+    };
+    let uid = user.id.as_uuid();
+    let mine = notification::Entity::find().filter(notification::Column::UserId.eq(uid));
+    let filtered = if q.unread == Some(true) {
+        mine.clone().filter(notification::Column::ReadAt.is_null())
+    } else {
+        mine.clone()
+    };
+    let total = filtered.clone().count(&state.db).await?;
+    let unread_count = mine
+        .filter(notification::Column::ReadAt.is_null())
+        .count(&state.db)
+        .await?;
+    let rows = filtered
+        .order_by_desc(notification::Column::Id)
+        .offset(page.offset())
+        .limit(page.limit())
+        .all(&state.db)
+        .await?;
+    Ok(NotificationList {
+        items: rows.iter().map(NotificationView::from).collect(),
+        pagination: Pagination::new(total, &page),
+        unread_count,
+    })
+}
+
+/// Marks one of the user's notifications read (already read: unchanged). Others' → 404.
+pub async fn mark_read(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> AppResult<NotificationView> {
+    let txn = begin_write(&state.db).await?;
+    let found = notification::Entity::find_by_id(id)
+        .filter(notification::Column::UserId.eq(user.id.as_uuid()))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such notification"))?;
+    let model = if found.read_at.is_none() {
+        let mut am: notification::ActiveModel = found.into();
+        am.read_at = Set(Some(state.clock.now()));
+        am.update(&txn).await?
+    } else {
+        found
+    };
+    txn.commit().await?;
+    Ok(NotificationView::from(&model))
+}
+
+pub async fn mark_all_read(state: &AppState, user: &CurrentUser) -> AppResult<ReadAll> {
+    let txn = begin_write(&state.db).await?;
+    let res = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::ReadAt,
+            Expr::value(Some(state.clock.now())),
+        )
+        .filter(notification::Column::UserId.eq(user.id.as_uuid()))
+        .filter(notification::Column::ReadAt.is_null())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(ReadAll {
+        updated: res.rows_affected,
+    })
+}
+
+pub async fn preferences(state: &AppState, user: &CurrentUser) -> AppResult<Preferences> {
+    let rows = preference::Entity::find()
+        .filter(preference::Column::UserId.eq(user.id.as_uuid()))
+        .all(&state.db)
+        .await?;
+    Ok(Preferences(
+        rows.into_iter().map(|p| (p.kind, p.channel)).collect(),
+    ))
+}
+
+/// Replaces the user's preferences with `input` (kinds left out go back to `both`).
+pub async fn set_preferences(
+    state: &AppState,
+    user: &CurrentUser,
+    input: Preferences,
+) -> AppResult<Preferences> {
+    let mut errors = Vec::new();
+    if input.0.len() > PREFERENCES_MAX {
+        errors.push(FieldError::new(
+            "body",
+            format!("at most {PREFERENCES_MAX} kinds"),
+        ));
+    }
+    for (kind, channel) in &input.0 {
+        if !valid_kind(kind) {
+            errors.push(FieldError::new(
+                kind.clone(),
+                format!("kinds are 1–{KIND_MAX} characters of a-z, 0-9, _ and ."),
+            ));
+        } else if !CHANNELS.contains(&channel.as_str()) {
+            errors.push(FieldError::new(
+                kind.clone(),
+                "must be one of in_app, email, both, none",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    let uid = user.id.as_uuid();
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    preference::Entity::delete_many()
+        .filter(preference::Column::UserId.eq(uid))
+        .exec(&txn)
+        .await?;
+    for (kind, channel) in &input.0 {
+        preference::ActiveModel {
+            user_id: Set(uid),
+            kind: Set(kind.clone()),
+            channel: Set(channel.clone()),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(input)
+}
+
+/// The channel `user_id` chose for `kind` (`both` when none was chosen).
+pub async fn channel_for<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    kind: &str,
+) -> Result<String, sea_orm::DbErr> {
+    Ok(preference::Entity::find_by_id((user_id, kind.to_owned()))
+        .one(conn)
+        .await?
+        .map(|p| p.channel)
+        .unwrap_or_else(|| DEFAULT_CHANNEL.to_owned()))
+}
+
+/// Delivers one notice: per the user's channel for its kind, stores it (in_app, both) and
+/// publishes it on the bus (topic `notification`, after the commit), and queues an email
+/// (email, both). `none` does nothing; so does a user that no longer exists. Running the same
+/// delivery twice stores and mails once.
+pub async fn deliver(state: &AppState, delivery: Delivery) -> anyhow::Result<()> {
+    let Delivery { id, notice } = delivery;
+    let uid = notice.user_id.as_uuid();
+    let txn = begin_write(&state.db).await?;
+    let Some(recipient) = user::Entity::find_by_id(uid).one(&txn).await? else {
+        tracing::info!(user_id = %uid, kind = %notice.kind, "notification for a user that no longer exists dropped");
+        return Ok(());
+    };
+    if notification::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let channel = channel_for(&txn, uid, &notice.kind).await?;
+    let in_app = matches!(channel.as_str(), "in_app" | "both");
+    let email = matches!(channel.as_str(), "email" | "both");
+    let now = state.clock.now();
+    let link = notice.link.as_deref().map(|l| truncate(l, LINK_MAX));
+    let stored = if in_app {
+        Some(
+            notification::ActiveModel {
+                id: Set(id),
+                user_id: Set(uid),
+                kind: Set(truncate(&notice.kind, KIND_MAX)),
+                title: Set(truncate(&notice.title, TITLE_MAX)),
+                body: Set(truncate(&notice.body, BODY_MAX)),
+                link: Set(link.clone()),
+                read_at: Set(None),
+                created_at: Set(now),
+            }
+            .insert(&txn)
+            .await?,
+        )
+    } else {
+        None
+    };
+    if email && recipient.deleted_at.is_none() {
+        let mut text = notice.body.clone();
+        if let Some(link) = &link {
+            let url = if link.starts_with('/') {
+                format!(
+                    "{}{}",
+                    state.config.public_base().trim_end_matches('/'),
+                    link
+                )
+            } else {
+                link.clone()
+            };
+            text.push_str(&format!("\n\n{url}"));
+        }
+        state
+            .mailer
+            .queue(
+                &txn,
+                now,
+                &Email {
+                    to: recipient.email.clone(),
+                    subject: truncate(&notice.title, TITLE_MAX),
+                    text,
+                    html: None,
+                },
+            )
+            .await?;
+    }
+    txn.commit().await?;
+    if let Some(n) = stored {
+        state.bus.publish(Event::new(
+            TOPIC,
+            serde_json::json!({
+                "user_id": uid,
+                "notification": NotificationView::from(&n),
+            }),
+        ));
+    }
+    Ok(())
+}
+
+struct Deliver;
+
+#[async_trait::async_trait]
+impl JobHandler for Deliver {
+    async fn run(&self, state: &AppState, payload: serde_json::Value) -> anyhow::Result<()> {
+        deliver(state, serde_json::from_value(payload)?).await
+    }
+}
+
+/// The messaging job handlers (`notify.deliver`), registered by the server.
+pub fn job_handlers() -> Vec<(&'static str, Arc<dyn JobHandler>)> {
+    vec![(NOTIFY_JOB, Arc::new(Deliver))]
+}
