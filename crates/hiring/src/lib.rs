@@ -1,6 +1,7 @@
 //! Hiring: companies with their members and roles, admin verification, job postings with
 //! full-text search, saved jobs and freshness, and the match-score engine that explains how a
-//! candidate fits a job. Applications and the ATS pipeline are not built yet.
+//! candidate fits a job, applications (screening answers, knockouts, the stored match) and the
+//! ATS pipeline (per-job stages, move/reject, timeline, notes, scorecards, the stuck list).
 
 mod api;
 mod migrations;

@@ -22,6 +22,7 @@ async fn migrations_go_up_down_and_up_again() {
             "m20261121_000101_browser_sessions",
             "m20261121_000200_hiring_companies",
             "m20261121_000210_hiring_jobs",
+            "m20261121_000220_hiring_applications",
             "m20261121_000300_messaging_notifications"
         ]
     );

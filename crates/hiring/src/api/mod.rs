@@ -1,5 +1,6 @@
 //! JSON handlers for hiring, annotated for OpenAPI. Thin: parse, call a service, answer.
 
+mod applications;
 mod companies;
 mod jobs;
 mod members;
@@ -30,6 +31,24 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::job_match))
         .routes(routes!(jobs::save_job, jobs::unsave_job))
         .routes(routes!(jobs::saved_jobs))
+        .routes(routes!(applications::list_stages, applications::add_stage))
+        .routes(routes!(
+            applications::update_stage,
+            applications::delete_stage
+        ))
+        .routes(routes!(applications::apply))
+        .routes(routes!(applications::my_applications))
+        .routes(routes!(applications::withdraw))
+        .routes(routes!(applications::job_applications))
+        .routes(routes!(applications::get_application))
+        .routes(routes!(applications::move_application))
+        .routes(routes!(applications::reject_application))
+        .routes(routes!(applications::list_notes, applications::add_note))
+        .routes(routes!(
+            applications::list_scorecards,
+            applications::add_scorecard
+        ))
+        .routes(routes!(applications::stuck))
 }
 
 /// The client IP of the request, for the audit log.

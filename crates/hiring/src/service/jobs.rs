@@ -819,6 +819,7 @@ pub async fn create(state: &AppState, actor: &CurrentUser, input: JobCreate) -> 
     };
     let row = job::ActiveModel::from(row).insert(&txn).await?;
     search::index_job(&txn, &row).await?;
+    crate::service::pipeline::ensure_stages(&txn, row.id, now).await?;
     txn.commit().await?;
     Ok(view(&row, &company, now, true))
 }

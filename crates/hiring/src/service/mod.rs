@@ -1,9 +1,11 @@
 //! Hiring rules, free of HTTP: handlers (and later pages) call these.
 
+pub mod applications;
 pub mod companies;
 pub mod jobs;
 pub mod matching;
 pub mod members;
+pub mod pipeline;
 pub mod search;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
