@@ -120,6 +120,26 @@ impl AppError {
         e
     }
 
+    /// True for a unique-constraint conflict on a constraint whose name (or the database's message)
+    /// contains `needle`, e.g. `"email"` for `uq_users_email`.
+    pub fn is_conflict_on(&self, needle: &str) -> bool {
+        self.code == "CONFLICT"
+            && self
+                .source
+                .as_ref()
+                .is_some_and(|s| format!("{s:#}").contains(needle))
+    }
+
+    /// A unique-constraint conflict becomes `precise()` (a domain code such as `ALREADY_APPLIED`);
+    /// any other error passes through unchanged.
+    pub fn on_conflict(self, precise: impl FnOnce() -> AppError) -> AppError {
+        if self.code == "CONFLICT" {
+            precise()
+        } else {
+            self
+        }
+    }
+
     pub fn with_extra(mut self, key: &str, value: serde_json::Value) -> Self {
         self.extra
             .get_or_insert_with(Default::default)

@@ -150,17 +150,9 @@ fn username_taken() -> AppError {
 
 /// Tells a lost race on the email or username index apart from other conflicts.
 pub(crate) fn map_unique(e: AppError) -> AppError {
-    if e.code != "CONFLICT" {
-        return e;
-    }
-    let detail = e
-        .source
-        .as_ref()
-        .map(|s| format!("{s:#}"))
-        .unwrap_or_default();
-    if detail.contains("email") {
+    if e.is_conflict_on("email") {
         email_taken()
-    } else if detail.contains("username") {
+    } else if e.is_conflict_on("username") {
         username_taken()
     } else {
         e

@@ -710,10 +710,7 @@ pub async fn apply(
     let row = application::ActiveModel::from(row)
         .insert(&txn)
         .await
-        .map_err(|e| {
-            let e = AppError::from(e);
-            if e.code == "CONFLICT" { already() } else { e }
-        })?;
+        .map_err(|e| AppError::from(e).on_conflict(already))?;
     event(
         &txn,
         row.id,
@@ -1180,10 +1177,7 @@ pub async fn add_scorecard(
     })
     .insert(&txn)
     .await
-    .map_err(|e| {
-        let e = AppError::from(e);
-        if e.code == "CONFLICT" { exists() } else { e }
-    })?;
+    .map_err(|e| AppError::from(e).on_conflict(exists))?;
     event(
         &txn,
         a.id,

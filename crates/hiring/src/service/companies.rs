@@ -246,15 +246,7 @@ fn slug_taken() -> AppError {
 
 /// Tells a lost race on the slug index apart from other conflicts.
 fn map_unique(e: AppError) -> AppError {
-    if e.code != "CONFLICT" {
-        return e;
-    }
-    let detail = e
-        .source
-        .as_ref()
-        .map(|s| format!("{s:#}"))
-        .unwrap_or_default();
-    if detail.contains("slug") {
+    if e.is_conflict_on("slug") {
         slug_taken()
     } else {
         e
