@@ -6,10 +6,12 @@
 mod api;
 mod migrations;
 pub mod model;
+mod pages;
 pub mod service;
 
 pub use api::router;
 pub use migrations::migrations;
+pub use pages::{nav, router as pages_router};
 pub use service::jobs::job_handlers;
 
 /// Makes sure the recurring hiring jobs (closing stale postings) are queued; idempotent, so every

@@ -103,6 +103,7 @@ fn extensions() -> axum::http::Extensions {
     let mut ext = axum::http::Extensions::new();
     let mut nav = vertechie_web::Navigation::default();
     nav.0.extend(vertechie_accounts::nav());
+    nav.0.extend(vertechie_hiring::nav());
     ext.insert(nav);
     ext
 }
@@ -167,6 +168,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(vertechie_kernel::ops::router())
         .merge(vertechie_web::router())
         .merge(vertechie_accounts::pages_router())
+        .merge(vertechie_hiring::pages_router())
         .fallback(vertechie_web::page::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -28,6 +28,8 @@ macro_rules! asset {
 const ASSETS: &[Asset] = &[
     asset!("css/app.css", "text/css; charset=utf-8"),
     asset!("js/app.js", "text/javascript; charset=utf-8"),
+    asset!("css/hiring.css", "text/css; charset=utf-8"),
+    asset!("js/kanban.js", "text/javascript; charset=utf-8"),
     asset!("icons/logo.svg", "image/svg+xml"),
     asset!("icons/favicon.svg", "image/svg+xml"),
 ];
