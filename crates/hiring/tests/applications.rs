@@ -1267,14 +1267,156 @@ async fn stuck_applications_and_pipeline_activity() {
         .await
         .expect_error(400, "INVALID_QUERY");
     }
-    // The per-job setting.
-    let db = &app.state.db;
-    exec_for_job(
-        db,
-        "UPDATE job_postings SET stuck_after_days = 30 WHERE id = $1",
-        &w.job,
+    // The per-job setting: editors change it (1–365), members see it, the public does not.
+    let rita = login(app, "rita").await;
+    let job_url = format!("/api/v1/jobs/{}", w.job);
+    for bad in [json!(0), json!(366), json!("soon")] {
+        let res = call(
+            app,
+            Method::PATCH,
+            &job_url,
+            &rita,
+            Some(json!({"stuck_after_days": bad})),
+        )
+        .await;
+        assert_eq!(res.status, 422, "{bad}: {}", res.text);
+    }
+    let res = call(
+        app,
+        Method::PATCH,
+        &job_url,
+        &rita,
+        Some(json!({"stuck_after_days": 30})),
     )
     .await;
+    res.expect(200);
+    assert_eq!(res.data()["stuck_after_days"], 30);
+    assert!(
+        app.get(&job_url)
+            .await
+            .data()
+            .get("stuck_after_days")
+            .is_none()
+    );
     let res = call(app, Method::GET, &stuck, &ivan, None).await;
     assert_eq!(res.data().as_array().unwrap().len(), 1);
+    // null restores the default of 7 days.
+    let res = call(
+        app,
+        Method::PATCH,
+        &job_url,
+        &rita,
+        Some(json!({"stuck_after_days": null})),
+    )
+    .await;
+    assert_eq!(res.data()["stuck_after_days"], 7);
+    let res = call(app, Method::GET, &stuck, &ivan, None).await;
+    assert_eq!(res.data().as_array().unwrap().len(), 2);
+}
+
+/// The employer's response rate in listings and on the job page, and the kernel events that
+/// applications, moves, rejections and withdrawals publish.
+#[tokio::test]
+async fn response_rate_and_pipeline_events() {
+    let w = world().await;
+    let app = &w.app;
+    let mut events = app.state.bus.subscribe();
+    let job_url = format!("/api/v1/jobs/{}", w.job);
+    // No applications yet: no rate.
+    assert!(app.get(&job_url).await.data()["response_rate"].is_null());
+
+    let mut ids = Vec::new();
+    for name in ["cora2", "bea", "cal", "dee"] {
+        let u = register(app, name).await;
+        let res = apply(app, &u.token, &w.job, good_answers()).await;
+        res.expect(201);
+        ids.push((res.data()["id"].as_str().unwrap().to_owned(), u));
+    }
+    // A knockout answer (visa sponsorship needed) is not counted either way.
+    let ko = register(app, "kay").await;
+    let res = apply(
+        app,
+        &ko.token,
+        &w.job,
+        json!({"answers": {"visa": true, "years": 4, "shift": "early", "why": "x"}}),
+    )
+    .await;
+    res.expect(201);
+    assert_eq!(res.data()["status"], "rejected");
+    assert_eq!(app.get(&job_url).await.data()["response_rate"], 0.0);
+
+    let st = stages(app, &w.ada.token, &w.job).await;
+    call(
+        app,
+        Method::POST,
+        &format!("/api/v1/applications/{}/move", ids[0].0),
+        &w.rita.token,
+        Some(json!({"stage_id": st[1].0})),
+    )
+    .await
+    .expect(200);
+    call(
+        app,
+        Method::POST,
+        &format!("/api/v1/applications/{}/reject", ids[1].0),
+        &w.rita.token,
+        Some(json!({"reason": "skills"})),
+    )
+    .await
+    .expect(200);
+    call(
+        app,
+        Method::POST,
+        &format!("/api/v1/applications/{}/withdraw", ids[2].0),
+        &ids[2].1.token,
+        None,
+    )
+    .await
+    .expect(200);
+    // Acted on 2 of the 3 that count (the withdrawn one and the knockout are left out).
+    assert_eq!(app.get(&job_url).await.data()["response_rate"], 0.67);
+    let res = app.get("/api/v1/jobs?q=rust").await;
+    res.expect(200);
+    let listed = res.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == w.job.as_str())
+        .cloned()
+        .expect("the job is listed");
+    assert_eq!(listed["response_rate"], 0.67);
+
+    // Events, in order, with who and what.
+    let mut seen = Vec::new();
+    while seen.len() < 9 {
+        let e = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("an event")
+            .expect("the bus is open");
+        if e.topic.starts_with("hiring.application.") {
+            seen.push(e);
+        }
+    }
+    let topics: Vec<&str> = seen.iter().map(|e| e.topic.as_str()).collect();
+    assert_eq!(
+        topics,
+        [
+            "hiring.application.created",
+            "hiring.application.created",
+            "hiring.application.created",
+            "hiring.application.created",
+            "hiring.application.created",
+            "hiring.application.rejected",
+            "hiring.application.stage_changed",
+            "hiring.application.rejected",
+            "hiring.application.withdrawn",
+        ]
+    );
+    let moved = &seen[6].payload;
+    assert_eq!(moved["application_id"], ids[0].0.as_str());
+    assert_eq!(moved["job_id"], w.job.as_str());
+    assert_eq!(moved["stage_id"], st[1].0.as_str());
+    assert_eq!(moved["actor_id"], w.rita.id.as_str());
+    assert_eq!(moved["candidate_id"], ids[0].1.id.as_str());
+    assert_eq!(seen[8].payload["status"], "withdrawn");
 }

@@ -36,6 +36,8 @@ pub struct Model {
     /// When the job was first opened.
     pub published_at: Option<DateTimeUtc>,
     pub last_pipeline_activity_at: DateTimeUtc,
+    /// Days in a non-terminal stage after which an application is listed as stuck (1–365).
+    pub stuck_after_days: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

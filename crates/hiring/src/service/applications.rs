@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -17,6 +17,7 @@ use uuid::Uuid;
 use vertechie_accounts::model::user;
 use vertechie_accounts::service::profile;
 use vertechie_accounts::service::rules::{clean, clean_text};
+use vertechie_kernel::bus::Event;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::notify::{Notice, notify};
 use vertechie_kernel::{
@@ -525,6 +526,35 @@ async fn tell_candidate<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Kernel event topics hiring publishes after a change commits (payload: `application_id`,
+/// `job_id`, `company_id`, `candidate_id`, `actor_id`, `status`, `stage_id`).
+pub const EVENT_APPLIED: &str = "hiring.application.created";
+pub const EVENT_MOVED: &str = "hiring.application.stage_changed";
+pub const EVENT_REJECTED: &str = "hiring.application.rejected";
+pub const EVENT_WITHDRAWN: &str = "hiring.application.withdrawn";
+
+/// Publishes an application change on the kernel bus (call after the commit: listeners may read it).
+pub(crate) fn publish(
+    state: &AppState,
+    topic: &str,
+    a: &application::Model,
+    j: &job::Model,
+    actor: UserId,
+) {
+    state.bus.publish(Event::new(
+        topic,
+        json!({
+            "application_id": a.id,
+            "job_id": j.id,
+            "company_id": j.company_id,
+            "candidate_id": a.user_id,
+            "actor_id": actor.0,
+            "status": a.status,
+            "stage_id": a.stage_id,
+        }),
+    ));
+}
+
 async fn timeline<C: ConnectionTrait>(
     conn: &C,
     app: Uuid,
@@ -765,6 +795,10 @@ pub async fn apply(
     }
     let view = detail(&txn, &row, &j, false).await?;
     txn.commit().await?;
+    publish(state, EVENT_APPLIED, &row, &j, actor.id);
+    if knockout {
+        publish(state, EVENT_REJECTED, &row, &j, actor.id);
+    }
     Ok(view)
 }
 
@@ -831,6 +865,7 @@ pub async fn withdraw(
     touch_job(&txn, j.id, now).await?;
     let view = detail(&txn, &a, &j, false).await?;
     txn.commit().await?;
+    publish(state, EVENT_WITHDRAWN, &a, &j, actor.id);
     Ok(view)
 }
 
@@ -980,6 +1015,7 @@ pub async fn move_to(
     .await?;
     let view = detail(&txn, &a, &j, true).await?;
     txn.commit().await?;
+    publish(state, EVENT_MOVED, &a, &j, actor.id);
     Ok(view)
 }
 
@@ -1029,6 +1065,7 @@ pub async fn reject(
     tell_candidate(state, &txn, now, &a, &j, REJECTED_MESSAGE).await?;
     let view = detail(&txn, &a, &j, true).await?;
     txn.commit().await?;
+    publish(state, EVENT_REJECTED, &a, &j, actor.id);
     Ok(view)
 }
 
@@ -1248,7 +1285,7 @@ pub async fn stuck(
                 "days: must be from 1 to 365",
             ));
         }
-        None => stuck_after_days(&state.db, j.id).await?,
+        None => i64::from(j.stuck_after_days),
     };
     let rows = application::Entity::find()
         .filter(application::Column::JobId.eq(j.id))
@@ -1260,26 +1297,4 @@ pub async fn stuck(
         .all(&state.db)
         .await?;
     summaries(&state.db, rows, now).await
-}
-
-/// The job's `stuck_after_days` setting (a column the job entity does not map).
-async fn stuck_after_days<C: ConnectionTrait>(conn: &C, job_id: Uuid) -> AppResult<i64> {
-    let backend = conn.get_database_backend();
-    let sql = match backend {
-        sea_orm::DatabaseBackend::Postgres => {
-            "SELECT stuck_after_days FROM job_postings WHERE id = $1"
-        }
-        _ => "SELECT stuck_after_days FROM job_postings WHERE id = ?",
-    };
-    let row = conn
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [job_id.into()],
-        ))
-        .await?;
-    Ok(match row {
-        Some(r) => i64::from(r.try_get::<i32>("", "stuck_after_days")?),
-        None => 7,
-    })
 }

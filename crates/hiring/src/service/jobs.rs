@@ -36,6 +36,8 @@ pub const AUTO_CLOSE_DAYS: i64 = 60;
 pub const CLOSE_STALE_JOBS: &str = "hiring.close_stale_jobs";
 /// How often [`CLOSE_STALE_JOBS`] runs.
 pub const CLOSE_STALE_EVERY_HOURS: i64 = 24;
+/// Default days in a stage before an application counts as stuck.
+pub const STUCK_AFTER_DAYS_DEFAULT: i64 = 7;
 
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 20_000;
@@ -138,6 +140,8 @@ pub struct JobCreate {
     pub status: Option<String>,
     /// Must be in the future.
     pub closes_at: Option<DateTime<Utc>>,
+    /// Days in a non-terminal stage before an application is listed as stuck: 1–365, default 7.
+    pub stuck_after_days: Option<i64>,
 }
 
 fn patch<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
@@ -192,6 +196,10 @@ pub struct JobUpdate {
     #[serde(default, deserialize_with = "patch")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub closes_at: Option<Option<DateTime<Utc>>>,
+    /// 1–365; `null` restores the default (7).
+    #[serde(default, deserialize_with = "patch")]
+    #[schema(value_type = Option<i64>)]
+    pub stuck_after_days: Option<Option<i64>>,
 }
 
 /// The company of a job, as listings show it.
@@ -228,9 +236,13 @@ pub struct JobView {
     pub updated_at: DateTime<Utc>,
     /// Open, and nobody touched its pipeline for `STALE_DAYS` (30) days.
     pub stale: bool,
-    /// The employer's response rate: the share (0–1) of applications that left the first
-    /// stage. Computed once applications exist; until then always `null`.
+    /// The employer's response rate over all its jobs: the share (0–1, two decimals) of
+    /// applications a person acted on (moved on from their first stage, or rejected; knockouts
+    /// and withdrawals not counted). `null` until the company has such applications.
     pub response_rate: Option<f64>,
+    /// Days before an application counts as stuck (company members only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stuck_after_days: Option<i32>,
     /// How the signed-in reader matches (the job page only).
     #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
     pub match_result: Option<MatchResult>,
@@ -297,6 +309,7 @@ struct Fields {
     questions: Vec<QuestionInput>,
     status: Option<String>,
     closes_at: Option<DateTime<Utc>>,
+    stuck_after_days: i64,
 }
 
 fn clean_lower(s: &str) -> Option<String> {
@@ -350,6 +363,7 @@ impl Fields {
                 .collect(),
             status: Some(j.status.clone()),
             closes_at: j.closes_at,
+            stuck_after_days: i64::from(j.stuck_after_days),
         }
     }
 
@@ -375,6 +389,7 @@ impl Fields {
                     .unwrap_or_else(|| "draft".to_owned()),
             ),
             closes_at: input.closes_at,
+            stuck_after_days: input.stuck_after_days.unwrap_or(STUCK_AFTER_DAYS_DEFAULT),
         }
     }
 
@@ -421,6 +436,9 @@ impl Fields {
         if let Some(x) = u.closes_at {
             self.closes_at = x;
         }
+        if let Some(x) = u.stuck_after_days {
+            self.stuck_after_days = x.unwrap_or(STUCK_AFTER_DAYS_DEFAULT);
+        }
     }
 
     /// Checks every rule; returns the skills and questions as stored.
@@ -460,6 +478,9 @@ impl Fields {
             false,
         );
         one_of(&mut v, "status", self.status.as_deref(), &STATUSES, true);
+        if !(1..=365).contains(&self.stuck_after_days) {
+            v.add("stuck_after_days", "must be between 1 and 365");
+        }
 
         for (field, value) in [
             ("salary_min", self.salary_min),
@@ -705,6 +726,7 @@ fn view(j: &job::Model, c: &company::Model, now: DateTime<Utc>, member: bool) ->
         updated_at: j.updated_at,
         stale: is_stale(j, now),
         response_rate: None,
+        stuck_after_days: member.then_some(j.stuck_after_days),
         match_result: None,
     }
 }
@@ -715,6 +737,7 @@ async fn views<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<JobView>> {
     let ids: Vec<Uuid> = jobs.iter().map(|j| j.company_id).collect();
+    let rates = response_rates(conn, &ids).await?;
     let companies = company::Entity::find()
         .filter(company::Column::Id.is_in(ids))
         .all(conn)
@@ -723,9 +746,61 @@ async fn views<C: ConnectionTrait>(
         .iter()
         .filter_map(|j| {
             let c = companies.iter().find(|c| c.id == j.company_id)?;
-            Some(view(j, c, now, false))
+            let mut v = view(j, c, now, false);
+            v.response_rate = rates.get(&c.id).copied();
+            Some(v)
         })
         .collect())
+}
+
+/// Each employer's response rate: of the applications to its jobs (not withdrawn, not rejected
+/// by a knockout answer), the share a person acted on — moved out of the stage they arrived in,
+/// or rejected. Companies without such applications have no entry.
+pub async fn response_rates<C: ConnectionTrait>(
+    conn: &C,
+    company_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, f64>> {
+    let mut ids: Vec<Uuid> = company_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let backend = conn.get_database_backend();
+    let marks: Vec<String> = (1..=ids.len())
+        .map(|i| match backend {
+            DatabaseBackend::Postgres => format!("${i}"),
+            _ => "?".to_owned(),
+        })
+        .collect();
+    let sql = format!(
+        "SELECT j.company_id AS company_id, COUNT(*) AS total, \
+         SUM(CASE WHEN a.status = 'rejected' OR a.stage_changed_at > a.created_at THEN 1 ELSE 0 END) AS responded \
+         FROM applications a JOIN job_postings j ON j.id = a.job_id \
+         WHERE j.company_id IN ({}) AND a.status <> 'withdrawn' \
+         AND COALESCE(a.reject_reason, '') <> 'knockout' \
+         GROUP BY j.company_id",
+        marks.join(", ")
+    );
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            ids.iter().map(|id| (*id).into()),
+        ))
+        .await?;
+    for r in rows {
+        let company: Uuid = r.try_get("", "company_id")?;
+        let total: i64 = r.try_get("", "total")?;
+        let responded: i64 = r.try_get("", "responded")?;
+        if total > 0 {
+            // Two decimals are as precise as a rate shown to people needs to be.
+            let rate = (responded as f64 / total as f64 * 100.0).round() / 100.0;
+            out.insert(company, rate);
+        }
+    }
+    Ok(out)
 }
 
 // ---- loading and access ----
@@ -814,6 +889,7 @@ pub async fn create(state: &AppState, actor: &CurrentUser, input: JobCreate) -> 
         status,
         closes_at: fields.closes_at,
         last_pipeline_activity_at: now,
+        stuck_after_days: i32::try_from(fields.stuck_after_days).unwrap_or(7),
         created_at: now,
         updated_at: now,
     };
@@ -830,6 +906,10 @@ pub async fn get(state: &AppState, user: Option<&CurrentUser>, id: Uuid) -> AppR
     let (j, member) = visible_job(&state.db, id, user.map(|u| u.id)).await?;
     let company = find_company(&state.db, j.company_id).await?;
     let mut v = view(&j, &company, state.clock.now(), member);
+    v.response_rate = response_rates(&state.db, &[company.id])
+        .await?
+        .get(&company.id)
+        .copied();
     if let Some(u) = user {
         v.match_result = Some(match_of(state, u.id, &j).await?);
     }
@@ -905,6 +985,7 @@ pub async fn update(
     row.currency = Set(f.currency);
     row.screening_questions = Set(serde_json::to_string(&questions).map_err(AppError::internal)?);
     row.closes_at = Set(f.closes_at);
+    row.stuck_after_days = Set(i32::try_from(f.stuck_after_days).unwrap_or(7));
     if opening {
         row.last_pipeline_activity_at = Set(now);
         if current.published_at.is_none() {
