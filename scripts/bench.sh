@@ -83,7 +83,7 @@ BASE="http://127.0.0.1:$PORT"
 run() { "$BIN" --data-dir "$DATA" --bind "127.0.0.1:$PORT" "$@"; }
 
 say "seeding $USERS demo users into $DATA"
-run seed-demo --users "$USERS" --password "$DEMO_PASSWORD" </dev/null
+run seed-demo --users "$USERS" --password "$DEMO_PASSWORD" --companies 0 </dev/null
 say "creating the admin $ADMIN_EMAIL"
 run create-admin --email "$ADMIN_EMAIL" --password "$ADMIN_PASSWORD" </dev/null
 

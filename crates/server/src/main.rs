@@ -56,7 +56,8 @@ enum Command {
     },
     /// Print the effective configuration with secrets masked.
     Config,
-    /// Insert demo users user00001…userNNNNN (2–3 skills each); existing ones are skipped.
+    /// Insert demo users user00001…userNNNNN (2–3 skills each), then demo companies, jobs and
+    /// applications; what exists already is kept, only the missing part is added.
     SeedDemo {
         /// How many demo users (numbered from 1).
         #[arg(long)]
@@ -64,6 +65,15 @@ enum Command {
         /// The password every demo user gets (hashed once with the configured argon2 cost).
         #[arg(long, default_value = vertechie_accounts::service::seed::DEFAULT_DEMO_PASSWORD)]
         password: String,
+        /// Demo companies (demo user N owns company N); 0 seeds users only.
+        #[arg(long, default_value_t = 50)]
+        companies: u32,
+        /// Open jobs in total over the demo companies.
+        #[arg(long, default_value_t = 2_000)]
+        jobs: u32,
+        /// Applications in total, from demo users numbered after the owners.
+        #[arg(long, default_value_t = 3_000)]
+        applications: u32,
     },
 }
 
@@ -133,7 +143,13 @@ fn main() -> std::process::ExitCode {
                 Ok(())
             }
             Command::CreateAdmin { email, password } => create_admin(cfg, email, password).await,
-            Command::SeedDemo { users, password } => seed_demo(cfg, users, password).await,
+            Command::SeedDemo {
+                users,
+                password,
+                companies,
+                jobs,
+                applications,
+            } => seed_demo(cfg, users, password, [companies, jobs, applications]).await,
             Command::Config => Ok(()),
         }
     });
@@ -230,7 +246,13 @@ async fn create_admin(
     Ok(())
 }
 
-async fn seed_demo(mut cfg: Config, users: u32, password: String) -> anyhow::Result<()> {
+/// Demo users, then (`hiring` = [companies, jobs, applications]) the hiring demo data.
+async fn seed_demo(
+    mut cfg: Config,
+    users: u32,
+    password: String,
+    hiring: [u32; 3],
+) -> anyhow::Result<()> {
     cfg.resolve_secret()?;
     let db = connect_and_migrate(&cfg).await?;
     let state = build_state(cfg, db, Arc::new(SystemClock)).await?;
@@ -239,6 +261,20 @@ async fn seed_demo(mut cfg: Config, users: u32, password: String) -> anyhow::Res
         .await
         .map_err(|e| anyhow::anyhow!(describe(&e)))?;
     println!("{report} in {:.1} s", started.elapsed().as_secs_f64());
+    let [companies, jobs, applications] = hiring;
+    if companies > 0 {
+        let started = std::time::Instant::now();
+        let report = vertechie_hiring::service::seed::seed_demo(
+            &state,
+            companies,
+            jobs,
+            applications,
+            users,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+        println!("{report} in {:.1} s", started.elapsed().as_secs_f64());
+    }
     state.db.clone().close().await.ok();
     Ok(())
 }

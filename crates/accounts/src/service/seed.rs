@@ -43,7 +43,7 @@ const LAST_NAMES: [&str; 12] = [
     "Lovelace", "Turing", "Hopper", "Torvalds", "Liskov", "Ritchie", "Hamilton", "Thompson",
     "Allen", "Dijkstra", "Perlman", "Knuth",
 ];
-const SKILLS: [&str; 20] = [
+pub const SKILLS: [&str; 20] = [
     "Rust",
     "Python",
     "JavaScript",
@@ -65,7 +65,7 @@ const SKILLS: [&str; 20] = [
     "Machine Learning",
     "GraphQL",
 ];
-const EXPERIENCE: [&str; 4] = ["fresher", "junior", "mid", "senior"];
+pub const EXPERIENCE: [&str; 4] = ["fresher", "junior", "mid", "senior"];
 const TRACKS: [&str; 5] = ["backend", "frontend", "fullstack", "data", "devops"];
 
 /// What `seed_demo` did.
