@@ -58,6 +58,15 @@ impl TestDb {
         }
     }
 
+    /// The same database for a second app instance; only the first handle drops it.
+    pub fn shared(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg: None,
+        }
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
@@ -182,6 +191,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
+    }
+
+    /// The test database this app runs on.
+    pub fn db(&self) -> &TestDb {
+        &self._db
     }
 
     /// Starts a request; finish it with `.token()`, `.json()`, `.send()`.

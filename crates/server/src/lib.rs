@@ -82,7 +82,7 @@ pub async fn build_state(
         }
         _ => EventBus::in_process(),
     };
-    Ok(AppState::new(AppStateInner {
+    let state = AppState::new(AppStateInner {
         tokens: TokenKeys::new(secret.expose().as_bytes(), cfg.access_token_ttl_secs),
         passwords: PasswordHasher::from_config(&cfg)?,
         sessions: Arc::new(vertechie_accounts::SessionStore::new()),
@@ -95,7 +95,10 @@ pub async fn build_state(
         redis,
         bus,
         extensions: extensions(),
-    }))
+    });
+    // Users changed by other instances (through the bus) are forgotten here too.
+    vertechie_accounts::service::cache::spawn_listener(state.clone());
+    Ok(state)
 }
 
 /// Values the domains register for each other: the page navigation, in product order.
@@ -105,6 +108,7 @@ fn extensions() -> axum::http::Extensions {
     nav.0.extend(vertechie_accounts::nav());
     nav.0.extend(vertechie_hiring::nav());
     ext.insert(nav);
+    ext.insert(vertechie_accounts::service::cache::UserViewCache::default());
     ext
 }
 

@@ -28,3 +28,21 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let app = crate::build_app(state.clone());
     TestApp::start(state, app, clock, db).await
 }
+
+/// A second instance of `first`'s app on the same database and secret (so tokens and sessions
+/// work on both), with its own process state: caches, bus, clock. `tweak` adjusts its settings.
+pub async fn spawn_beside(first: &TestApp, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let db = first.db().shared();
+    let mut cfg = (*first.state.config).clone();
+    tweak(&mut cfg);
+    cfg.validate().expect("test configuration is valid");
+    let conn = crate::connect_and_migrate(&cfg)
+        .await
+        .expect("connect and migrate");
+    let clock = Arc::new(OffsetClock::new());
+    let state = crate::build_state(cfg, conn, clock.clone())
+        .await
+        .expect("build state");
+    let app = crate::build_app(state.clone());
+    TestApp::start(state, app, clock, db).await
+}

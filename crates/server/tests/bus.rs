@@ -154,3 +154,77 @@ async fn the_subscription_comes_back_after_redis_drops_it() {
         );
     }
 }
+
+/// Two instances on one database: a profile change or a sign-out on one reaches the other's
+/// cached `/users/me` answer and session check through the bus, well before their expiry.
+#[tokio::test]
+async fn user_changes_reach_the_other_instance() {
+    let _turn = REDIS_TURN.lock().await;
+    if !redis_available().await {
+        return;
+    }
+    let a = instance().await;
+    let url = redis_url();
+    let b = vertechie_server::testing::spawn_beside(&a, move |c| c.redis_url = Some(url)).await;
+    let res = a
+        .post(
+            "/api/v1/auth/register",
+            json!({"email": "twin@example.com", "username": "twin",
+                   "password": "correct horse battery", "full_name": "Before Change"}),
+        )
+        .await;
+    res.expect(201);
+    let token = res.data()["access_token"].as_str().unwrap().to_owned();
+    let me_on_b = || async {
+        b.req(reqwest::Method::GET, "/api/v1/users/me")
+            .token(&token)
+            .send()
+            .await
+    };
+    // b caches the answer (and the session) ...
+    for _ in 0..2 {
+        let res = me_on_b().await;
+        res.expect(200);
+        assert_eq!(res.data()["full_name"], "Before Change");
+    }
+    // ... a changes the profile ...
+    a.req(reqwest::Method::PATCH, "/api/v1/users/me")
+        .token(&token)
+        .json(&json!({"full_name": "After Change"}))
+        .send()
+        .await
+        .expect(200);
+    // ... and b answers with the change long before its cache entry would expire (30 s).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let res = me_on_b().await;
+        if res.data()["full_name"] == "After Change" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "b still shows {}",
+            res.data()["full_name"]
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Signing out on a ends the session on b too, before b's session cache (5 s) would.
+    a.req(reqwest::Method::POST, "/api/v1/auth/logout")
+        .token(&token)
+        .send()
+        .await
+        .expect(204);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let res = me_on_b().await;
+        if res.status == 401 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "b still accepts the signed-out session: {}",
+            res.status
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

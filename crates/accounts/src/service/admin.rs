@@ -177,7 +177,7 @@ pub async fn update_user(
     a.updated_at = Set(now);
     let user = a.update(&txn).await?;
     txn.commit().await?;
-    state.sessions.forget_user(target);
+    super::cache::user_changed(state, target);
     Ok(UserView::from(&user))
 }
 
@@ -285,6 +285,7 @@ pub async fn create_admin(state: &AppState, email: &str, password: &str) -> AppR
     )
     .await?;
     txn.commit().await?;
+    super::cache::user_changed(state, UserId(user.id));
     Ok(format!(
         "{verb} super admin {} (username {}, id {})",
         user.email, user.username, user.id

@@ -119,6 +119,8 @@ pub async fn register(
     queue_verification_mail(state, &txn, &user, now).await?;
     let tokens = start_session(state, &txn, &user, client, now).await?;
     txn.commit().await?;
+    // `last_login` is part of `/users/me`.
+    super::cache::user_changed(state, UserId(user.id));
     Ok(tokens)
 }
 
@@ -346,6 +348,8 @@ pub async fn login(
     let user = active.update(&txn).await?;
     let tokens = start_session(state, &txn, &user, client, now).await?;
     txn.commit().await?;
+    // `last_login` is part of `/users/me`.
+    super::cache::user_changed(state, UserId(user.id));
     Ok(tokens)
 }
 
@@ -493,7 +497,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<AuthTok
     }
     if token.used_at.is_some() {
         revoke_session(&state.db, sess.id, now).await?;
-        state.sessions.forget_user(UserId(sess.user_id));
+        super::cache::user_changed(state, UserId(sess.user_id));
         tracing::warn!(session_id = %sess.id, "refresh token reused: session revoked");
         return Err(token_reused());
     }
@@ -523,7 +527,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<AuthTok
     if marked.rows_affected != 1 {
         txn.rollback().await?;
         revoke_session(&state.db, sess.id, now).await?;
-        state.sessions.forget_user(UserId(sess.user_id));
+        super::cache::user_changed(state, UserId(sess.user_id));
         return Err(token_reused());
     }
     session::Entity::update_many()
@@ -573,7 +577,7 @@ pub async fn revoke_all_sessions<C: ConnectionTrait>(
 
 pub async fn logout(state: &AppState, user: UserId, sid: SessionId) -> AppResult<()> {
     revoke_session(&state.db, sid.0, state.clock.now()).await?;
-    state.sessions.forget_user(user);
+    super::cache::user_changed(state, user);
     Ok(())
 }
 
@@ -615,7 +619,7 @@ pub async fn delete_session(state: &AppState, user: UserId, sid: Uuid) -> AppRes
         return Err(AppError::not_found("Session not found"));
     }
     revoke_session(&state.db, sid, state.clock.now()).await?;
-    state.sessions.forget_user(user);
+    super::cache::user_changed(state, user);
     Ok(())
 }
 
@@ -665,6 +669,7 @@ pub async fn verify_email(state: &AppState, token: &str) -> AppResult<UserView> 
     active.updated_at = Set(now);
     let user = active.update(&txn).await?;
     txn.commit().await?;
+    super::cache::user_changed(state, UserId(user.id));
     Ok(UserView::from(&user))
 }
 
@@ -792,7 +797,7 @@ pub async fn confirm_password_reset(state: &AppState, input: ResetConfirmInput) 
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    state.sessions.forget_user(UserId(user.id));
+    super::cache::user_changed(state, UserId(user.id));
     Ok(())
 }
 
@@ -1030,6 +1035,6 @@ pub async fn change_password(
     )
     .await?;
     txn.commit().await?;
-    state.sessions.forget_user(user_id);
+    super::cache::user_changed(state, user_id);
     Ok(())
 }

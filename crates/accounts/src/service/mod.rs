@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cache;
 pub mod discovery;
 pub mod profile;
 pub mod rules;

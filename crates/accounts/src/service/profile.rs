@@ -68,8 +68,19 @@ pub struct ProfileUpdate {
     pub career_goals: Option<Option<String>>,
 }
 
+/// The signed-in user's own account, served from the instance's cache when fresh (see
+/// [`super::cache`]).
 pub async fn me(state: &AppState, id: UserId) -> AppResult<UserView> {
-    Ok(UserView::from(&find_live_user(&state.db, id).await?))
+    let cache = state.ext::<super::cache::UserViewCache>();
+    if let Some(view) = cache.and_then(|c| c.get(id)) {
+        return Ok(view.as_ref().clone());
+    }
+    let generation = cache.map(|c| c.generation());
+    let view = UserView::from(&find_live_user(&state.db, id).await?);
+    if let (Some(c), Some(g)) = (cache, generation) {
+        c.put(id, view.clone(), g);
+    }
+    Ok(view)
 }
 
 /// Applies a one-line field: cleaned, length-checked; `Some(None)` or blank clears it.
@@ -186,7 +197,7 @@ pub async fn update_me(state: &AppState, id: UserId, input: ProfileUpdate) -> Ap
     a.updated_at = Set(state.clock.now());
     let user = a.update(&state.db).await?;
     // The display name shown in pages comes from the session check.
-    state.sessions.forget_user(id);
+    super::cache::user_changed(state, id);
     Ok(UserView::from(&user))
 }
 
@@ -295,7 +306,7 @@ pub async fn delete_me(state: &AppState, id: UserId, password: &str) -> AppResul
     )
     .await?;
     txn.commit().await?;
-    state.sessions.forget_user(id);
+    super::cache::user_changed(state, id);
     Ok(())
 }
 
@@ -448,6 +459,7 @@ pub async fn put_cv(state: &AppState, id: UserId, input: CvInput) -> AppResult<C
     a.cv_text = Set(clean_text(&input.cv_text));
     a.updated_at = Set(now);
     let user = a.update(&state.db).await?;
+    super::cache::user_changed(state, id);
     Ok(CvView {
         cv_text: user.cv_text,
         updated_at: now,

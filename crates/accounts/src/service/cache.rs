@@ -1,0 +1,129 @@
+//! The per-instance cache of `GET /users/me` answers, and how every instance learns that a user
+//! changed.
+//!
+//! `/users/me` is the most frequent authenticated read. Its answer only changes when the user
+//! row does, and every such write in accounts calls [`user_changed`] after it commits: that
+//! evicts the entry here at once and publishes `accounts.user_changed` on the kernel bus, so
+//! other instances (with Redis) evict theirs and forget the user's cached sessions too. A read
+//! that raced with a write never stores what it read (a generation counter guards the insert),
+//! and entries expire after [`USER_CACHE_TTL`] in any case, which bounds staleness if a bus
+//! message is lost or a row is changed by another process without a bus (`create-admin` on a
+//! machine without Redis).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use uuid::Uuid;
+use vertechie_kernel::bus::Event;
+use vertechie_kernel::{AppState, UserId};
+
+use crate::service::views::UserView;
+
+/// The longest an entry is served without being read again from the database.
+pub const USER_CACHE_TTL: Duration = Duration::from_secs(30);
+/// Entries kept at most; when full, the cache starts over (cheap and bounded).
+const USER_CACHE_MAX: usize = 100_000;
+/// The bus topic of "this user's row changed" (payload `{user_id}`).
+pub const USER_CHANGED: &str = "accounts.user_changed";
+
+/// Shared through the state's extensions; clones share one cache.
+#[derive(Clone, Default)]
+pub struct UserViewCache {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: Mutex<HashMap<Uuid, (Instant, Arc<UserView>)>>,
+    generation: AtomicU64,
+}
+
+impl UserViewCache {
+    /// A fresh entry for `id`.
+    pub fn get(&self, id: UserId) -> Option<Arc<UserView>> {
+        let entries = self.inner.entries.lock().ok()?;
+        let (at, view) = entries.get(&id.0)?;
+        (at.elapsed() < USER_CACHE_TTL).then(|| view.clone())
+    }
+
+    /// Call before reading the database; pass the result to [`UserViewCache::put`].
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
+    /// Stores `view` unless some user changed since `generation` was taken (then what was read
+    /// may already be out of date).
+    pub fn put(&self, id: UserId, view: UserView, generation: u64) {
+        let Ok(mut entries) = self.inner.entries.lock() else {
+            return;
+        };
+        if self.inner.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        if entries.len() >= USER_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(id.0, (Instant::now(), Arc::new(view)));
+    }
+
+    /// Drops the entry of `id`; reads in flight will not store theirs.
+    pub fn forget(&self, id: UserId) {
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut entries) = self.inner.entries.lock() {
+            entries.remove(&id.0);
+        }
+    }
+}
+
+/// After a committed change to a user's row or sessions: forgets the cached `/me` answer and
+/// sessions here at once, and tells the other instances to do the same.
+pub fn user_changed(state: &AppState, id: UserId) {
+    forget_locally(state, id);
+    state.sessions.forget_user(id);
+    state
+        .bus
+        .publish(Event::new(USER_CHANGED, json!({ "user_id": id.0 })));
+}
+
+fn forget_locally(state: &AppState, id: UserId) {
+    if let Some(cache) = state.ext::<UserViewCache>() {
+        cache.forget(id);
+    }
+}
+
+/// Listens on the bus for users changed by other instances: their cached `/me` answers and
+/// sessions are forgotten here too. Runs until the bus closes.
+pub fn spawn_listener(state: AppState) -> tokio::task::JoinHandle<()> {
+    let mut events = state.bus.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(e) if e.topic == USER_CHANGED => {
+                    if let Some(id) = e
+                        .payload
+                        .get("user_id")
+                        .and_then(|v| v.as_str())
+                        .and_then(|s| Uuid::parse_str(s).ok())
+                    {
+                        forget_locally(&state, UserId(id));
+                        state.sessions.forget_user(UserId(id));
+                    }
+                }
+                Ok(_) => {}
+                // Missed messages: anything may have changed; start over.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    if let Some(cache) = state.ext::<UserViewCache>() {
+                        cache.inner.generation.fetch_add(1, Ordering::AcqRel);
+                        if let Ok(mut entries) = cache.inner.entries.lock() {
+                            entries.clear();
+                        }
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    })
+}
