@@ -1420,3 +1420,159 @@ async fn response_rate_and_pipeline_events() {
     assert_eq!(moved["candidate_id"], ids[0].1.id.as_str());
     assert_eq!(seen[8].payload["status"], "withdrawn");
 }
+
+#[tokio::test]
+async fn bulk_reject_is_all_or_nothing_and_skips_closed_ones() {
+    let w = world().await;
+    let app = &w.app;
+    let dan = register(app, "dan").await;
+    let eve = register(app, "eve").await;
+    let mut ids = Vec::new();
+    for who in [&w.cora, &dan, &eve] {
+        let res = apply(app, &who.token, &w.job, good_answers()).await;
+        res.expect(201);
+        ids.push(res.data()["id"].as_str().unwrap().to_owned());
+    }
+    // An application to another job of the same company is foreign to this one.
+    let acme = company_of(app, &w.job).await;
+    let other_job = create_job(app, &w.ada.token, job(&acme)).await;
+    let res = apply(app, &w.cora.token, &other_job, good_answers()).await;
+    res.expect(201);
+    let foreign = res.data()["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/jobs/{}/applications/reject", w.job);
+    async fn status(app: &TestApp, tok: &str, id: &str) -> String {
+        let res = call(
+            app,
+            Method::GET,
+            &format!("/api/v1/applications/{id}"),
+            tok,
+            None,
+        )
+        .await;
+        res.expect(200);
+        res.data()["status"].as_str().unwrap().to_owned()
+    }
+
+    // Validation: a reason from the list, at least one id, at most 200.
+    let res = call(
+        app,
+        Method::POST,
+        &path,
+        &w.rita.token,
+        Some(json!({"application_ids": [ids[0]]})),
+    )
+    .await;
+    res.expect_error(422, "VALIDATION_ERROR");
+    assert_eq!(res.error_fields(), ["reason"]);
+    let res = call(
+        app,
+        Method::POST,
+        &path,
+        &w.rita.token,
+        Some(json!({"application_ids": [], "reason": "skills"})),
+    )
+    .await;
+    res.expect_error(422, "VALIDATION_ERROR");
+    assert_eq!(res.error_fields(), ["application_ids"]);
+    let many: Vec<String> = (0..201).map(|_| uuid_like().to_owned()).collect();
+    let res = call(
+        app,
+        Method::POST,
+        &path,
+        &w.rita.token,
+        Some(json!({"application_ids": many, "reason": "skills"})),
+    )
+    .await;
+    res.expect_error(422, "VALIDATION_ERROR");
+    assert_eq!(res.error_fields(), ["application_ids"]);
+
+    // A foreign id refuses the whole request, naming the entry; nothing changes.
+    let res = call(
+        app,
+        Method::POST,
+        &path,
+        &w.rita.token,
+        Some(json!({"application_ids": [ids[0], foreign, uuid_like()], "reason": "skills"})),
+    )
+    .await;
+    res.expect_error(422, "VALIDATION_ERROR");
+    assert_eq!(
+        res.error_fields(),
+        ["application_ids[1]", "application_ids[2]"]
+    );
+    assert_eq!(status(app, &w.ada.token, &ids[0]).await, "active");
+    assert_eq!(status(app, &w.ada.token, &foreign).await, "active");
+
+    // Outsiders and the candidate: 404; an interviewer: 403; anonymous: 401.
+    let body = json!({"application_ids": [ids[0]], "reason": "skills"});
+    for tok in [&w.olga.token, &w.cora.token] {
+        call(app, Method::POST, &path, tok, Some(body.clone()))
+            .await
+            .expect_error(404, "NOT_FOUND");
+    }
+    call(app, Method::POST, &path, &w.ivan.token, Some(body.clone()))
+        .await
+        .expect_error(403, "FORBIDDEN_COMPANY_ROLE");
+    call(app, Method::POST, &path, "", Some(body.clone()))
+        .await
+        .expect(401);
+    assert_eq!(status(app, &w.ada.token, &ids[0]).await, "active");
+
+    // Success: both rejected, as a single rejection would (timeline, reason, candidate told).
+    let res = call(
+        app,
+        Method::POST,
+        &path,
+        &w.rita.token,
+        Some(json!({"application_ids": [ids[0], ids[1], ids[0]], "reason": "skills", "note": "Needs more Rust"})),
+    )
+    .await;
+    res.expect(200);
+    assert_eq!(res.data()["rejected"], json!([ids[0], ids[1]]));
+    assert_eq!(res.data()["skipped"], json!([]));
+    let res = call(
+        app,
+        Method::GET,
+        &format!("/api/v1/applications/{}", ids[1]),
+        &w.ada.token,
+        None,
+    )
+    .await;
+    assert_eq!(res.data()["status"], "rejected");
+    assert_eq!(res.data()["reject_reason"], "skills");
+    assert_eq!(res.data()["reject_note"], "Needs more Rust");
+    let timeline = res.data()["timeline"].as_array().unwrap();
+    let last = timeline.last().unwrap();
+    assert_eq!(
+        (last["kind"].as_str(), last["data"]["reason"].as_str()),
+        (Some("rejected"), Some("skills"))
+    );
+    assert_eq!(last["actor"]["username"], "rita");
+    mail_to(app, "dan", "not to move forward").await;
+    // The candidate sees the kind message, not the reason.
+    let res = call(
+        app,
+        Method::GET,
+        &format!("/api/v1/applications/{}", ids[0]),
+        &w.cora.token,
+        None,
+    )
+    .await;
+    assert_eq!(res.data()["status"], "rejected");
+    assert!(res.data().get("reject_reason").is_none());
+
+    // Repeating is harmless: closed ones are skipped, the rest rejected.
+    let res = call(
+        app,
+        Method::POST,
+        &path,
+        &w.ada.token,
+        Some(json!({"application_ids": [ids[0], ids[2]], "reason": "position_filled"})),
+    )
+    .await;
+    res.expect(200);
+    assert_eq!(res.data()["rejected"], json!([ids[2]]));
+    assert_eq!(res.data()["skipped"], json!([ids[0]]));
+    assert_eq!(status(app, &w.ada.token, &ids[2]).await, "rejected");
+    assert_eq!(status(app, &w.ada.token, &foreign).await, "active");
+}

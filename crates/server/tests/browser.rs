@@ -88,6 +88,10 @@ async fn browser_journeys() {
         ("screenshots without horizontal overflow", || {
             Box::pin(journey_screenshots())
         }),
+        (
+            "hiring: company and job, search, match, apply, drag to interview, scorecard, status and mail",
+            || Box::pin(journey_hiring()),
+        ),
     ];
 
     let (mut passed, mut failed) = (0usize, 0usize);
@@ -209,7 +213,7 @@ impl Chrome {
 
 /// Runs `f` with a fresh browser and always closes the browser afterwards (also on failure;
 /// on panic or abort the process is killed when `Chrome` is dropped).
-async fn with_chrome(f: impl AsyncFnOnce(&Chrome) -> Result<()>) -> Result<()> {
+async fn with_chrome<T>(f: impl AsyncFnOnce(&Chrome) -> Result<T>) -> Result<T> {
     let chrome = Chrome::launch().await?;
     let res = f(&chrome).await;
     chrome.close().await;
@@ -923,3 +927,189 @@ const OVERFLOW_JS: &str = r#"(() => {
   }
   return { scrollWidth: document.documentElement.scrollWidth, innerWidth: vw, offenders };
 })()"#;
+
+/// (7) Hiring from both sides. A recruiter creates a company and posts a job with skills and a
+/// screening question in the pages; a candidate finds it by search, sees how they match and
+/// applies; the recruiter drags the card to "interview" on the kanban and submits a scorecard;
+/// the candidate sees the new stage and has an email about it.
+async fn journey_hiring() -> Result<()> {
+    let app = vertechie_server::testing::spawn().await;
+    let recruiter = register(&app, &unique("rhea"), "Rhea Recruiter").await?;
+    let candidate_name = unique("cleo");
+    let candidate = register(&app, &candidate_name, "Cleo Candidate").await?;
+    // The candidate's skills (set-up through the API).
+    let token = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": candidate, "password": PASSWORD}),
+        )
+        .await
+        .data()["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for (name, level) in [("Rust", 4), ("Docker", 3)] {
+        let res = app
+            .req(reqwest::Method::POST, "/api/v1/users/me/skills")
+            .token(&token)
+            .json(&json!({"name": name, "level": level}))
+            .send()
+            .await;
+        ensure!(
+            res.status == 201 || res.status == 200,
+            "add skill: {}",
+            res.text
+        );
+    }
+
+    with_chrome(async |recruiter_chrome| {
+        let r = recruiter_chrome.tab(&app).await?;
+        r.sign_in(&recruiter, PASSWORD).await?;
+        r.goto("/hiring").await?;
+        r.click_through("a[href='/hiring/companies/new']").await?;
+        r.fill("#f-name", "Kestrel Labs").await?;
+        r.click_through("form[action='/hiring/companies/new'] button[type=submit]")
+            .await?;
+        r.expect_text("Kestrel Labs").await?;
+        ensure!(
+            r.path().await.starts_with("/hiring/companies/"),
+            "after creating the company: {}",
+            r.path().await
+        );
+        r.goto("/hiring").await?;
+        r.click_through("a[href$='/jobs/new']").await?;
+        r.fill("#f-title", "Rust Platform Engineer").await?;
+        r.fill(
+            "#f-description",
+            "Build the platform our engineers deploy on.",
+        )
+        .await?;
+        r.fill("#f-location", "Berlin").await?;
+        r.select("#f-remote", "remote").await?;
+        r.select("#f-employment_type", "full_time").await?;
+        r.select("#f-experience_level", "mid").await?;
+        r.select("#f-status", "open").await?;
+        r.fill("#skill-0-name", "Rust").await?;
+        r.fill("#skill-0-weight", "5").await?;
+        r.click("#skill-0-required").await?;
+        r.fill("#skill-1-name", "PostgreSQL").await?;
+        r.fill("#skill-1-weight", "3").await?;
+        r.fill("#question-0-text", "Can you work in the EU?").await?;
+        r.select("#question-0-kind", "yes_no").await?;
+        r.click("#question-0-required").await?;
+        r.click_through("form.hiring-job-form button[type=submit]")
+            .await?;
+        let path = r.path().await;
+        let job_id = path
+            .strip_prefix("/hiring/jobs/")
+            .and_then(|p| p.strip_suffix("/edit"))
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("after posting the job the page is {path}"))?;
+
+        let application_id = with_chrome(async |candidate_chrome| {
+            let c = candidate_chrome.tab(&app).await?;
+            c.sign_in(&candidate, PASSWORD).await?;
+            c.goto("/jobs").await?;
+            c.fill("#f-q", "platform engineer").await?;
+            c.click_through("form[action='/jobs'] button[type=submit]")
+                .await?;
+            c.expect_text("1 job").await?;
+            c.click_through(&format!("a[href='/jobs/{job_id}']")).await?;
+            c.expect_text("How you match").await?;
+            let panel: String = c
+                .eval("[...document.querySelectorAll('section')].find(s => s.innerText.includes('How you match')).innerText")
+                .await?;
+            ensure!(
+                panel.contains("Rust") && panel.contains("PostgreSQL"),
+                "the match panel names the matched and the missing skill: {}",
+                excerpt(&panel)
+            );
+            c.click("form[action$='/apply#apply'] input[type=radio][value=yes]")
+                .await?;
+            c.click_through("form[action$='/apply#apply'] button[type=submit]")
+                .await?;
+            let path = c.path().await;
+            let id = path
+                .strip_prefix("/applications/")
+                .map(str::to_owned)
+                .ok_or_else(|| anyhow!("after applying the page is {path}"))?;
+            c.expect_text("Applied on").await?;
+            Ok::<_, anyhow::Error>(id)
+        })
+        .await?;
+
+        // The recruiter drags the card from "applied" to "interview".
+        r.goto(&format!("/hiring/jobs/{job_id}/pipeline")).await?;
+        let card = format!("[data-card][data-app-id='{application_id}']");
+        r.wait_for(
+            &format!("document.querySelector(\"[data-column][data-stage-name='applied'] {card}\")"),
+            "the new card in the applied column",
+        )
+        .await?;
+        r.eval::<bool>(&format!(
+            "(() => {{ const card = document.querySelector(\"{card}\"); \
+               const to = document.querySelector(\"[data-column][data-stage-name='interview'] [data-dropzone]\"); \
+               const dt = new DataTransfer(); \
+               card.dispatchEvent(new DragEvent('dragstart', {{bubbles: true, dataTransfer: dt}})); \
+               to.dispatchEvent(new DragEvent('dragover', {{bubbles: true, cancelable: true, dataTransfer: dt}})); \
+               to.dispatchEvent(new DragEvent('drop', {{bubbles: true, cancelable: true, dataTransfer: dt}})); \
+               card.dispatchEvent(new DragEvent('dragend', {{bubbles: true, dataTransfer: dt}})); \
+               return true; }})()"
+        ))
+        .await?;
+        r.wait_for(
+            &format!(
+                "document.querySelector(\"[data-column][data-stage-name='interview'] {card}:not([aria-busy])\") \
+                 && document.getElementById('kanban-status').textContent.includes('moved to interview')"
+            ),
+            "the card to land in interview and the move to be announced",
+        )
+        .await?;
+        // The move was saved: a fresh load shows it there.
+        r.goto(&format!("/hiring/jobs/{job_id}/pipeline")).await?;
+        r.wait_for(
+            &format!("document.querySelector(\"[data-column][data-stage-name='interview'] {card}\")"),
+            "the card in interview after a reload",
+        )
+        .await?;
+
+        // The scorecard, in the candidate drawer.
+        r.click_through(&format!("{card} a.hiring-card-name")).await?;
+        r.select("#criterion-0-rating", "4").await?;
+        r.select("#criterion-1-rating", "3").await?;
+        r.select("#f-recommendation", "strong_yes").await?;
+        r.fill("#f-notes", "Clear thinking about failure modes.")
+            .await?;
+        r.click_through("form[action$='/scorecards#scorecards'] button[type=submit]")
+            .await?;
+        r.expect_text("Strong yes").await?;
+        r.expect_text("Clear thinking about failure modes.").await?;
+
+        // The candidate sees the new stage, and was mailed about it.
+        with_chrome(async |candidate_chrome| {
+            let c = candidate_chrome.tab(&app).await?;
+            c.sign_in(&candidate, PASSWORD).await?;
+            c.goto(&format!("/applications/{application_id}")).await?;
+            c.expect_text("Moved from Applied to Interview").await
+        })
+        .await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mails = app.outbox(&candidate).await;
+            if mails
+                .iter()
+                .any(|m| m.body_text.contains("moved to the interview stage"))
+            {
+                break;
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "no mail to {candidate} about the interview stage; subjects: {:?}",
+                mails.iter().map(|m| m.subject.clone()).collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    })
+    .await
+}

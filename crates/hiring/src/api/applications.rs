@@ -9,9 +9,9 @@ use vertechie_kernel::{
 };
 
 use crate::service::applications::{
-    self as svc, ApplicationSummary, ApplicationView, ApplicationsQuery, ApplyInput, MoveInput,
-    MyApplication, NoteInput, NoteView, RejectInput, ScorecardInput, ScorecardList, ScorecardView,
-    StuckQuery,
+    self as svc, ApplicationSummary, ApplicationView, ApplicationsQuery, ApplyInput,
+    BulkRejectInput, BulkRejectResult, MoveInput, MyApplication, NoteInput, NoteView, RejectInput,
+    ScorecardInput, ScorecardList, ScorecardView, StuckQuery,
 };
 use crate::service::pipeline::{self, StageCreate, StageUpdate, StageView};
 
@@ -169,6 +169,23 @@ pub async fn reject_application(
     ApiJson(input): ApiJson<RejectInput>,
 ) -> AppResult<ApiOk<ApplicationView>> {
     svc::reject(&state, &user, id, input).await.map(ApiOk)
+}
+
+/// Reject several applications of a job with one reason (owners, admins, recruiters). All or
+/// nothing; applications already rejected or withdrawn are skipped and listed as such.
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/applications/reject", tag = "hiring", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = BulkRejectInput,
+    responses((status = 200, description = "Rejected (and skipped) applications", body = Envelope<BulkRejectResult>),
+        (status = 401, description = "Not signed in"), (status = 403, description = "FORBIDDEN_COMPANY_ROLE"),
+        (status = 404, description = "No such job, or not a member"),
+        (status = 422, description = "VALIDATION_ERROR (reason, note, application_ids, application_ids[i] not of this job)")))]
+pub async fn bulk_reject(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(input): ApiJson<BulkRejectInput>,
+) -> AppResult<ApiOk<BulkRejectResult>> {
+    svc::bulk_reject(&state, &user, id, input).await.map(ApiOk)
 }
 
 /// The notes on an application (company members).

@@ -43,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(applications::get_application))
         .routes(routes!(applications::move_application))
         .routes(routes!(applications::reject_application))
+        .routes(routes!(applications::bulk_reject))
         .routes(routes!(applications::list_notes, applications::add_note))
         .routes(routes!(
             applications::list_scorecards,

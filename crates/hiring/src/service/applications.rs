@@ -1028,7 +1028,28 @@ pub async fn reject(
 ) -> AppResult<ApplicationView> {
     let now = state.clock.now();
     let mut v = Validator::new();
-    let reason = input.reason.as_deref().and_then(clean);
+    let (reason, note) = check_reject(&mut v, input.reason.as_deref(), input.note.as_deref());
+    v.finish()?;
+    let txn = begin_write(&state.db).await?;
+    let (a, j, _) = load_for_member(&txn, id, actor.id, EDITORS, true).await?;
+    if is_terminal(&a) {
+        return Err(closed_app());
+    }
+    let a = reject_locked(state, &txn, actor.id, a, &j, (&reason, note), now).await?;
+    let view = detail(&txn, &a, &j, true).await?;
+    txn.commit().await?;
+    publish(state, EVENT_REJECTED, &a, &j, actor.id);
+    Ok(view)
+}
+
+/// Checks a rejection's reason and note; returns them cleaned (the reason is only meaningful
+/// when `v` stays empty).
+fn check_reject(
+    v: &mut Validator,
+    reason: Option<&str>,
+    note: Option<&str>,
+) -> (String, Option<String>) {
+    let reason = reason.and_then(clean);
     match reason.as_deref() {
         None => v.add("reason", "is required"),
         Some(r) if !REJECT_REASONS.contains(&r) => v.add(
@@ -1037,36 +1058,42 @@ pub async fn reject(
         ),
         Some(_) => {}
     }
-    let note = input.note.as_deref().and_then(clean_text);
+    let note = note.and_then(clean_text);
     v.max_len(note.as_deref(), "note", REJECT_NOTE_MAX);
-    v.finish()?;
-    let txn = begin_write(&state.db).await?;
-    let (a, j, _) = load_for_member(&txn, id, actor.id, EDITORS, true).await?;
-    if is_terminal(&a) {
-        return Err(closed_app());
-    }
+    (reason.unwrap_or_default(), note)
+}
+
+/// Rejects an active application the caller loaded (locked) and may reject: the status, the
+/// timeline event, the job's activity and the candidate's notice, all in `txn`. The caller
+/// commits and then publishes [`EVENT_REJECTED`].
+async fn reject_locked<C: ConnectionTrait>(
+    state: &AppState,
+    txn: &C,
+    actor: UserId,
+    a: application::Model,
+    j: &job::Model,
+    (reason, note): (&str, Option<String>),
+    now: DateTime<Utc>,
+) -> AppResult<application::Model> {
     let mut m: application::ActiveModel = a.into();
     m.status = Set("rejected".to_owned());
-    m.reject_reason = Set(reason.clone());
+    m.reject_reason = Set(Some(reason.to_owned()));
     m.reject_note = Set(note);
     m.updated_at = Set(now);
-    let a = m.update(&txn).await?;
+    let a = m.update(txn).await?;
     event(
-        &txn,
+        txn,
         a.id,
-        Some(actor.id),
+        Some(actor),
         "rejected",
         json!({"reason": reason}),
         true,
         now,
     )
     .await?;
-    touch_job(&txn, j.id, now).await?;
-    tell_candidate(state, &txn, now, &a, &j, REJECTED_MESSAGE).await?;
-    let view = detail(&txn, &a, &j, true).await?;
-    txn.commit().await?;
-    publish(state, EVENT_REJECTED, &a, &j, actor.id);
-    Ok(view)
+    touch_job(txn, j.id, now).await?;
+    tell_candidate(state, txn, now, &a, j, REJECTED_MESSAGE).await?;
+    Ok(a)
 }
 
 /// Any member adds a private note.
@@ -1297,4 +1324,216 @@ pub async fn stuck(
         .all(&state.db)
         .await?;
     summaries(&state.db, rows, now).await
+}
+
+// ---- candidate pages ----
+
+/// The signed-in user's application to a job, if they applied (the job page says so).
+pub async fn mine_for_job(
+    state: &AppState,
+    actor: &CurrentUser,
+    job_id: Uuid,
+) -> AppResult<Option<MyApplication>> {
+    let Some(a) = application::Entity::find()
+        .filter(application::Column::JobId.eq(job_id))
+        .filter(application::Column::UserId.eq(actor.id.0))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let j = find_job(&state.db, a.job_id, false).await?;
+    Ok(Some(MyApplication {
+        id: a.id,
+        status: a.status.clone(),
+        stage: stage_brief(&state.db, a.stage_id).await?,
+        message: message_of(&a),
+        applied_at: a.created_at,
+        updated_at: a.updated_at,
+        job: job_brief(&state.db, &j).await?,
+    }))
+}
+
+/// The match scores of the user's own applications among `ids` (anyone else's are left out).
+pub async fn my_match_scores(
+    state: &AppState,
+    actor: &CurrentUser,
+    ids: &[Uuid],
+) -> AppResult<BTreeMap<Uuid, i32>> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    Ok(application::Entity::find()
+        .filter(application::Column::UserId.eq(actor.id.0))
+        .filter(application::Column::Id.is_in(ids.to_vec()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.match_score))
+        .collect())
+}
+
+/// A screening answer with its question as the candidate saw it (no knockout answer).
+#[derive(Debug, Clone, Serialize)]
+pub struct MyAnswer {
+    pub question: ScreeningQuestion,
+    /// `None` when the question was left unanswered.
+    pub answer: Option<Value>,
+}
+
+/// What the candidate sent with their application.
+#[derive(Debug, Clone, Serialize)]
+pub struct MySubmission {
+    pub answers: Vec<MyAnswer>,
+    pub cover_letter: Option<String>,
+    pub resume_text: Option<String>,
+}
+
+/// The answers, cover letter and resume the candidate sent: for the applicant only (404 for
+/// everyone else — company members read them through [`get`]).
+pub async fn my_submission(
+    state: &AppState,
+    actor: &CurrentUser,
+    id: Uuid,
+) -> AppResult<MySubmission> {
+    let (a, j) = load(&state.db, id, false).await?;
+    if a.user_id != actor.id.0 {
+        return Err(AppError::not_found("Application not found"));
+    }
+    let given: serde_json::Map<String, Value> =
+        serde_json::from_str(&a.answers).unwrap_or_default();
+    let questions: Vec<ScreeningQuestion> =
+        serde_json::from_str(&j.screening_questions).unwrap_or_default();
+    let mut answers: Vec<MyAnswer> = questions
+        .into_iter()
+        .map(|mut q| {
+            q.knockout_answer = None;
+            MyAnswer {
+                answer: given.get(&q.id).filter(|v| !v.is_null()).cloned(),
+                question: q,
+            }
+        })
+        .collect();
+    // Answers to questions the job no longer asks are still the candidate's.
+    for (k, v) in &given {
+        if !v.is_null() && !answers.iter().any(|x| &x.question.id == k) {
+            answers.push(MyAnswer {
+                question: ScreeningQuestion {
+                    id: k.clone(),
+                    text: k.clone(),
+                    kind: "text".to_owned(),
+                    options: None,
+                    required: false,
+                    knockout_answer: None,
+                },
+                answer: Some(v.clone()),
+            });
+        }
+    }
+    Ok(MySubmission {
+        answers,
+        cover_letter: a.cover_letter,
+        resume_text: a.resume_text,
+    })
+}
+
+// ---- bulk reject (company pages and API) ----
+
+/// At most this many applications per bulk rejection.
+pub const BULK_REJECT_MAX: usize = 200;
+
+/// Reject several applications of one job with one reason.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct BulkRejectInput {
+    /// 1–200 applications of the job (an id given twice counts once).
+    pub application_ids: Option<Vec<Uuid>>,
+    /// not_a_fit | experience | skills | location | salary | position_filled | other
+    pub reason: Option<String>,
+    /// At most 2,000 characters (members only see it).
+    pub note: Option<String>,
+}
+
+/// What a bulk rejection did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BulkRejectResult {
+    /// Rejected by this request, in the order given.
+    pub rejected: Vec<Uuid>,
+    /// Already rejected or withdrawn, so left as they were (a repeated request is harmless).
+    pub skipped: Vec<Uuid>,
+}
+
+/// Editors reject several applications of a job at once, exactly as [`reject`] does each one
+/// (the same timeline event, candidate notice and bus event). All or nothing, in one
+/// transaction: every id must be an application of this job (else 422 on
+/// `application_ids[i]`); applications that are already rejected or withdrawn are skipped,
+/// not refused, so a board that is a little out of date still works. Outsiders get 404.
+pub async fn bulk_reject(
+    state: &AppState,
+    actor: &CurrentUser,
+    job_id: Uuid,
+    input: BulkRejectInput,
+) -> AppResult<BulkRejectResult> {
+    let now = state.clock.now();
+    let mut v = Validator::new();
+    let given = input.application_ids.unwrap_or_default();
+    if given.is_empty() {
+        v.add("application_ids", "needs at least one application");
+    } else if given.len() > BULK_REJECT_MAX {
+        v.add(
+            "application_ids",
+            format!("at most {BULK_REJECT_MAX} applications at a time"),
+        );
+    }
+    let (reason, note) = check_reject(&mut v, input.reason.as_deref(), input.note.as_deref());
+    v.finish()?;
+    let mut ids: Vec<Uuid> = Vec::with_capacity(given.len());
+    for id in &given {
+        if !ids.contains(id) {
+            ids.push(*id);
+        }
+    }
+
+    let txn = begin_write(&state.db).await?;
+    let j = find_job(&txn, job_id, false).await?;
+    require_role(&txn, j.company_id, actor.id, EDITORS, Refusal::NotFound).await?;
+    // Locked in id order, so two bulk rejections cannot wait on each other.
+    let found: BTreeMap<Uuid, application::Model> = application::Entity::find()
+        .filter(application::Column::Id.is_in(ids.clone()))
+        .order_by_asc(application::Column::Id)
+        .lock_exclusive()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut v = Validator::new();
+    for (i, id) in given.iter().enumerate() {
+        if found.get(id).is_none_or(|a| a.job_id != j.id) {
+            v.add(
+                &format!("application_ids[{i}]"),
+                "is not an application of this job",
+            );
+        }
+    }
+    v.finish()?;
+    let mut found = found;
+    let mut done = Vec::new();
+    let mut skipped = Vec::new();
+    for id in ids {
+        let Some(a) = found.remove(&id) else { continue };
+        if is_terminal(&a) {
+            skipped.push(id);
+            continue;
+        }
+        let a = reject_locked(state, &txn, actor.id, a, &j, (&reason, note.clone()), now).await?;
+        done.push(a);
+    }
+    txn.commit().await?;
+    for a in &done {
+        publish(state, EVENT_REJECTED, a, &j, actor.id);
+    }
+    Ok(BulkRejectResult {
+        rejected: done.iter().map(|a| a.id).collect(),
+        skipped,
+    })
 }

@@ -562,6 +562,17 @@ pub async fn companies_of<C: ConnectionTrait>(
         .collect())
 }
 
+/// Public: a company by its slug (the public company page); 404 when there is none.
+pub async fn get_by_slug(state: &AppState, slug: &str) -> AppResult<CompanyView> {
+    let slug = slug.trim().to_lowercase();
+    company::Entity::find()
+        .filter(company::Column::Slug.eq(slug))
+        .one(&state.db)
+        .await?
+        .map(|c| CompanyView::from(&c))
+        .ok_or_else(|| AppError::not_found("Company not found"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1287,3 +1287,133 @@ impl JobHandler for CloseStaleJobs {
 pub fn job_handlers() -> Vec<(&'static str, Arc<dyn JobHandler>)> {
     vec![(CLOSE_STALE_JOBS, Arc::new(CloseStaleJobs))]
 }
+
+// ---- candidate pages ----
+
+/// Whether the user saved this job (the job page's Save/Unsave button).
+pub async fn is_saved(state: &AppState, user: &CurrentUser, id: Uuid) -> AppResult<bool> {
+    let n = saved_job::Entity::find()
+        .filter(saved_job::Column::UserId.eq(user.id.0))
+        .filter(saved_job::Column::JobId.eq(id))
+        .count(&state.db)
+        .await?;
+    Ok(n > 0)
+}
+
+/// A job for the candidate pages: what [`get`] shows, and also a closed (never a draft) job the
+/// signed-in reader saved or applied to — their saved list and applications already show it,
+/// so its links must keep working. Everyone else gets [`get`]'s 404.
+pub async fn get_for_reader(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    id: Uuid,
+) -> AppResult<JobView> {
+    let err = match get(state, user, id).await {
+        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => e,
+        other => return other,
+    };
+    let Some(u) = user else { return Err(err) };
+    let Some(j) = job::Entity::find_by_id(id).one(&state.db).await? else {
+        return Err(err);
+    };
+    if j.status != "closed" {
+        return Err(err);
+    }
+    let applied = crate::model::application::Entity::find()
+        .filter(crate::model::application::Column::JobId.eq(id))
+        .filter(crate::model::application::Column::UserId.eq(u.id.0))
+        .count(&state.db)
+        .await?;
+    if applied == 0 && !is_saved(state, u, id).await? {
+        return Err(err);
+    }
+    let company = find_company(&state.db, j.company_id).await?;
+    let mut v = view(&j, &company, state.clock.now(), false);
+    v.response_rate = response_rates(&state.db, &[company.id])
+        .await?
+        .get(&company.id)
+        .copied();
+    v.match_result = Some(match_of(state, u.id, &j).await?);
+    Ok(v)
+}
+
+// ---- company pages ----
+
+/// A job on the hiring dashboard, with how many applications it has.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompanyJob {
+    pub job: JobView,
+    /// Applications still in the pipeline.
+    pub active: u64,
+    /// Every application, rejected and withdrawn ones too.
+    pub total: u64,
+}
+
+/// Most jobs the dashboard lists per company.
+pub const COMPANY_JOBS_MAX: u64 = 200;
+
+/// A company's jobs in any status, newest first, with their application counts: for the
+/// company's members (the hiring dashboard); everyone else gets 404.
+pub async fn company_jobs(
+    state: &AppState,
+    actor: &CurrentUser,
+    company_id: Uuid,
+) -> AppResult<Vec<CompanyJob>> {
+    use crate::model::application;
+    use sea_orm::sea_query::{Expr, Func, SimpleExpr};
+
+    let now = state.clock.now();
+    let company = find_company(&state.db, company_id).await?;
+    require_role(
+        &state.db,
+        company_id,
+        actor.id,
+        &CompanyRole::ALL,
+        Refusal::NotFound,
+    )
+    .await?;
+    let rows = job::Entity::find()
+        .filter(job::Column::CompanyId.eq(company_id))
+        .order_by_desc(job::Column::CreatedAt)
+        .order_by_desc(job::Column::Id)
+        .limit(COMPANY_JOBS_MAX)
+        .all(&state.db)
+        .await?;
+    let counts: Vec<(Uuid, String, i64)> = if rows.is_empty() {
+        Vec::new()
+    } else {
+        application::Entity::find()
+            .select_only()
+            .column(application::Column::JobId)
+            .column(application::Column::Status)
+            .column_as(
+                SimpleExpr::from(Func::count(Expr::col(application::Column::Id))),
+                "n",
+            )
+            .filter(application::Column::JobId.is_in(rows.iter().map(|j| j.id)))
+            .group_by(application::Column::JobId)
+            .group_by(application::Column::Status)
+            .into_tuple()
+            .all(&state.db)
+            .await?
+    };
+    Ok(rows
+        .iter()
+        .map(|j| {
+            let of_job = counts.iter().filter(|(id, _, _)| *id == j.id);
+            let (mut active, mut total) = (0u64, 0u64);
+            for (_, status, n) in of_job {
+                let n = u64::try_from(*n).unwrap_or(0);
+                total += n;
+                if status == "active" {
+                    active += n;
+                }
+            }
+            CompanyJob {
+                job: view(j, &company, now, true),
+                active,
+                total,
+            }
+        })
+        .collect())
+}
