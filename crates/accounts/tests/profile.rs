@@ -604,6 +604,90 @@ async fn public_profile_shows_career_data_but_never_email_or_phone() {
     }
 }
 
+/// The public profile is cached per instance: every kind of profile write shows at once on the
+/// next read (the write evicts the entry), and deactivation hides the profile at once.
+#[tokio::test]
+async fn public_profile_reflects_every_write_at_once() {
+    let app = spawn().await;
+    let a = register(&app, "ada").await;
+    let boss = super_admin(&app, "boss").await;
+    let path = format!("/api/v1/users/{}", a.id);
+    let read = || async {
+        let res = app.get(&path).await;
+        res.expect(200);
+        res.data().clone()
+    };
+    assert_eq!(read().await["skills"], json!([])); // now cached
+    read().await;
+    let skills = "/api/v1/users/me/skills";
+    post_auth(&app, &a.access, skills, json!({"name": "Rust", "level": 3}))
+        .await
+        .expect(201);
+    assert_eq!(
+        read().await["skills"],
+        json!([{"name": "Rust", "level": 3}])
+    );
+    post_auth(&app, &a.access, skills, json!({"name": "rust", "level": 5}))
+        .await
+        .expect(200);
+    // The upsert also takes the spelling it was given.
+    assert_eq!(
+        read().await["skills"],
+        json!([{"name": "rust", "level": 5}])
+    );
+    delete_auth(&app, &a.access, "/api/v1/users/me/skills/rust")
+        .await
+        .expect(204);
+    assert_eq!(read().await["skills"], json!([]));
+
+    let exp = add_experience(
+        &app,
+        &a.access,
+        json!({"title": "Engineer", "company": "Analytical Ltd", "start_date": "2020-01-15", "is_current": true}),
+    )
+    .await;
+    assert_eq!(read().await["experiences"][0]["title"], "Engineer");
+    let exp_path = format!(
+        "/api/v1/users/me/experiences/{}",
+        exp["id"].as_str().unwrap()
+    );
+    patch_auth(&app, &a.access, &exp_path, json!({"title": "Lead"}))
+        .await
+        .expect(200);
+    assert_eq!(read().await["experiences"][0]["title"], "Lead");
+    delete_auth(&app, &a.access, &exp_path).await.expect(204);
+    assert_eq!(read().await["experiences"], json!([]));
+
+    let edu = add_education(
+        &app,
+        &a.access,
+        json!({"school": "University of London", "degree": "BSc", "start_year": 2014}),
+    )
+    .await;
+    assert_eq!(read().await["education"][0]["degree"], "BSc");
+    let edu_path = format!("/api/v1/users/me/education/{}", edu["id"].as_str().unwrap());
+    patch_auth(&app, &a.access, &edu_path, json!({"degree": "MSc"}))
+        .await
+        .expect(200);
+    assert_eq!(read().await["education"][0]["degree"], "MSc");
+    delete_auth(&app, &a.access, &edu_path).await.expect(204);
+    assert_eq!(read().await["education"], json!([]));
+
+    patch_me(&app, &a.access, json!({"full_name": "Countess Ada"}))
+        .await
+        .expect(200);
+    assert_eq!(read().await["full_name"], "Countess Ada");
+    patch_auth(
+        &app,
+        &boss.access,
+        &format!("/api/v1/users/{}", a.id),
+        json!({"is_active": false}),
+    )
+    .await
+    .expect(200);
+    app.get(&path).await.expect_error(404, "NOT_FOUND");
+}
+
 #[tokio::test]
 async fn public_profile_unknown_bad_and_deleted_ids() {
     let app = spawn().await;

@@ -223,6 +223,21 @@ impl From<sea_orm::DbErr> for AppError {
             e.source = Some(err.into());
             return e;
         }
+        // Every connection busy for the whole acquire timeout: the server is overloaded, not
+        // broken. Shed the request with a 503 the client may retry, and keep the cause in the log.
+        if matches!(
+            err,
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout)
+        ) {
+            let mut e = AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "BUSY",
+                "The server is busy; try again in a moment",
+            );
+            e.retry_after = Some(1);
+            e.source = Some(err.into());
+            return e;
+        }
         AppError::internal(err)
     }
 }
@@ -306,5 +321,34 @@ pub fn framework_error(status: StatusCode) -> AppError {
             "ERROR",
             s.canonical_reason().unwrap_or("Error").to_owned(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exhausted_pool_is_a_retryable_503_and_other_db_errors_stay_internal() {
+        let busy = AppError::from(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::Timeout,
+        ));
+        assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.code, "BUSY");
+        assert_eq!(busy.retry_after, Some(1));
+        let res = busy.into_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            res.headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+
+        let closed = AppError::from(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::error::ConnAcquireErr::ConnectionClosed,
+        ));
+        assert_eq!(closed.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(closed.code, "INTERNAL");
     }
 }

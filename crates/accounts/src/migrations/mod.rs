@@ -4,10 +4,12 @@ use sea_orm_migration::MigrationTrait;
 
 mod m20261121_000100_accounts;
 mod m20261121_000101_browser_sessions;
+mod m20261121_000102_users_live_index;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261121_000100_accounts::Migration),
         Box::new(m20261121_000101_browser_sessions::Migration),
+        Box::new(m20261121_000102_users_live_index::Migration),
     ]
 }

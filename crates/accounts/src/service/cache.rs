@@ -1,5 +1,5 @@
-//! The per-instance cache of `GET /users/me` answers, and how every instance learns that a user
-//! changed.
+//! The per-instance cache of `GET /users/me` answers and public profiles, and how every instance
+//! learns that a user changed.
 //!
 //! `/users/me` is the most frequent authenticated read. Its answer only changes when the user
 //! row does, and every such write in accounts calls [`user_changed`] after it commits: that
@@ -20,7 +20,7 @@ use uuid::Uuid;
 use vertechie_kernel::bus::Event;
 use vertechie_kernel::{AppState, UserId};
 
-use crate::service::views::UserView;
+use crate::service::views::{PublicUserView, UserView};
 
 /// The longest an entry is served without being read again from the database.
 pub const USER_CACHE_TTL: Duration = Duration::from_secs(30);
@@ -35,18 +35,34 @@ pub struct UserViewCache {
     inner: Arc<Inner>,
 }
 
+type Entries<T> = Mutex<HashMap<Uuid, (Instant, Arc<T>)>>;
+
 #[derive(Default)]
 struct Inner {
-    entries: Mutex<HashMap<Uuid, (Instant, Arc<UserView>)>>,
+    /// `GET /users/me` answers.
+    entries: Entries<UserView>,
+    /// Public profiles (`GET /users/{id}`, `/u/{username}`): the user row with skills,
+    /// experience and education, whose writes call [`user_changed`] too.
+    profiles: Entries<PublicUserView>,
+    /// Bumped by every forget: a read that started before it does not store what it read.
     generation: AtomicU64,
 }
 
+fn get_fresh<T>(map: &Entries<T>, id: UserId) -> Option<Arc<T>> {
+    let entries = map.lock().ok()?;
+    let (at, view) = entries.get(&id.0)?;
+    (at.elapsed() < USER_CACHE_TTL).then(|| view.clone())
+}
+
 impl UserViewCache {
-    /// A fresh entry for `id`.
+    /// A fresh `/users/me` entry for `id`.
     pub fn get(&self, id: UserId) -> Option<Arc<UserView>> {
-        let entries = self.inner.entries.lock().ok()?;
-        let (at, view) = entries.get(&id.0)?;
-        (at.elapsed() < USER_CACHE_TTL).then(|| view.clone())
+        get_fresh(&self.inner.entries, id)
+    }
+
+    /// A fresh public profile of `id`.
+    pub fn get_profile(&self, id: UserId) -> Option<Arc<PublicUserView>> {
+        get_fresh(&self.inner.profiles, id)
     }
 
     /// Call before reading the database; pass the result to [`UserViewCache::put`].
@@ -57,9 +73,19 @@ impl UserViewCache {
     /// Stores `view` unless some user changed since `generation` was taken (then what was read
     /// may already be out of date).
     pub fn put(&self, id: UserId, view: UserView, generation: u64) {
-        let Ok(mut entries) = self.inner.entries.lock() else {
+        self.store(&self.inner.entries, id, view, generation);
+    }
+
+    /// [`UserViewCache::put`] for a public profile.
+    pub fn put_profile(&self, id: UserId, view: PublicUserView, generation: u64) {
+        self.store(&self.inner.profiles, id, view, generation);
+    }
+
+    fn store<T>(&self, map: &Entries<T>, id: UserId, view: T, generation: u64) {
+        let Ok(mut entries) = map.lock() else {
             return;
         };
+        // Checked under the lock: a forget bumps the generation before it takes the lock.
         if self.inner.generation.load(Ordering::Acquire) != generation {
             return;
         }
@@ -69,11 +95,39 @@ impl UserViewCache {
         entries.insert(id.0, (Instant::now(), Arc::new(view)));
     }
 
-    /// Drops the entry of `id`; reads in flight will not store theirs.
+    /// Drops the entries of `id`; reads in flight will not store theirs.
     pub fn forget(&self, id: UserId) {
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
-        if let Ok(mut entries) = self.inner.entries.lock() {
-            entries.remove(&id.0);
+        for map in [&self.inner.entries as &dyn Forget, &self.inner.profiles] {
+            map.remove(id.0);
+        }
+    }
+
+    /// Drops every entry (after missed bus messages).
+    fn clear(&self) {
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        for map in [&self.inner.entries as &dyn Forget, &self.inner.profiles] {
+            map.clear_all();
+        }
+    }
+}
+
+/// Removal from either map, whatever it holds.
+trait Forget {
+    fn remove(&self, id: Uuid);
+    fn clear_all(&self);
+}
+
+impl<T> Forget for Entries<T> {
+    fn remove(&self, id: Uuid) {
+        if let Ok(mut entries) = self.lock() {
+            entries.remove(&id);
+        }
+    }
+
+    fn clear_all(&self) {
+        if let Ok(mut entries) = self.lock() {
+            entries.clear();
         }
     }
 }
@@ -86,6 +140,25 @@ pub fn user_changed(state: &AppState, id: UserId) {
     state
         .bus
         .publish(Event::new(USER_CHANGED, json!({ "user_id": id.0 })));
+}
+
+/// Calls [`user_changed`] when dropped, i.e. on every way out of a function that writes a user's
+/// profile rows (skills, experience, education), after its write. A failed call evicts for
+/// nothing, which costs one cache miss.
+#[must_use = "bind it to a variable that lives until the function returns"]
+pub struct ChangedOnExit<'a> {
+    state: &'a AppState,
+    id: UserId,
+}
+
+pub fn changed_on_exit(state: &AppState, id: UserId) -> ChangedOnExit<'_> {
+    ChangedOnExit { state, id }
+}
+
+impl Drop for ChangedOnExit<'_> {
+    fn drop(&mut self) {
+        user_changed(self.state, self.id);
+    }
 }
 
 fn forget_locally(state: &AppState, id: UserId) {
@@ -116,10 +189,7 @@ pub fn spawn_listener(state: AppState) -> tokio::task::JoinHandle<()> {
                 // Missed messages: anything may have changed; start over.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     if let Some(cache) = state.ext::<UserViewCache>() {
-                        cache.inner.generation.fetch_add(1, Ordering::AcqRel);
-                        if let Ok(mut entries) = cache.inner.entries.lock() {
-                            entries.clear();
-                        }
+                        cache.clear();
                     }
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

@@ -203,6 +203,19 @@ pub async fn update_me(state: &AppState, id: UserId, input: ProfileUpdate) -> Ap
 
 /// What anyone may see of a user; deleted and disabled accounts are not found.
 pub async fn public_profile(state: &AppState, id: UserId) -> AppResult<PublicUserView> {
+    let cache = state.ext::<super::cache::UserViewCache>();
+    if let Some(view) = cache.and_then(|c| c.get_profile(id)) {
+        return Ok(view.as_ref().clone());
+    }
+    let generation = cache.map(|c| c.generation());
+    let view = read_public_profile(state, id).await?;
+    if let (Some(c), Some(g)) = (cache, generation) {
+        c.put_profile(id, view.clone(), g);
+    }
+    Ok(view)
+}
+
+async fn read_public_profile(state: &AppState, id: UserId) -> AppResult<PublicUserView> {
     let u = find_live_user(&state.db, id).await?;
     if !u.is_active {
         return Err(AppError::not_found("User not found"));
@@ -336,6 +349,7 @@ pub async fn upsert_skill(
     id: UserId,
     input: SkillInput,
 ) -> AppResult<(SkillView, bool)> {
+    let _changed = super::cache::changed_on_exit(state, id);
     let mut v = Validator::new();
     let name = match normalize_skill(&input.name) {
         Ok(n) => Some(n),
@@ -421,6 +435,7 @@ fn internal(msg: &'static str) -> AppError {
 }
 
 pub async fn delete_skill(state: &AppState, id: UserId, name: &str) -> AppResult<()> {
+    let _changed = super::cache::changed_on_exit(state, id);
     let key = normalize_skill(name)
         .map(|(_, k)| k)
         .map_err(|_| AppError::not_found("Skill not found"))?;
@@ -568,6 +583,7 @@ pub async fn add_experience(
     id: UserId,
     input: ExperienceInput,
 ) -> AppResult<ExperienceView> {
+    let _changed = super::cache::changed_on_exit(state, id);
     let now = state.clock.now();
     let mut v = Validator::new();
     if input
@@ -625,6 +641,7 @@ pub async fn update_experience(
     exp_id: Uuid,
     input: ExperienceInput,
 ) -> AppResult<ExperienceView> {
+    let _changed = super::cache::changed_on_exit(state, id);
     let stored = own_experience(state, id, exp_id).await?;
     let mut merged = stored.clone();
     let mut v = Validator::new();
@@ -659,6 +676,7 @@ pub async fn get_experience(
 }
 
 pub async fn delete_experience(state: &AppState, id: UserId, exp_id: Uuid) -> AppResult<()> {
+    let _changed = super::cache::changed_on_exit(state, id);
     let row = own_experience(state, id, exp_id).await?;
     experience::Entity::delete_by_id(row.id)
         .exec(&state.db)
@@ -743,6 +761,7 @@ pub async fn add_education(
     id: UserId,
     input: EducationInput,
 ) -> AppResult<EducationView> {
+    let _changed = super::cache::changed_on_exit(state, id);
     let now = state.clock.now();
     let mut e = education::Model {
         id: Uuid::now_v7(),
@@ -795,6 +814,7 @@ pub async fn update_education(
     edu_id: Uuid,
     input: EducationInput,
 ) -> AppResult<EducationView> {
+    let _changed = super::cache::changed_on_exit(state, id);
     let stored = own_education(state, id, edu_id).await?;
     let mut merged = stored.clone();
     merge_education(&mut merged, &input);
@@ -815,6 +835,7 @@ pub async fn update_education(
 }
 
 pub async fn delete_education(state: &AppState, id: UserId, edu_id: Uuid) -> AppResult<()> {
+    let _changed = super::cache::changed_on_exit(state, id);
     let row = own_education(state, id, edu_id).await?;
     education::Entity::delete_by_id(row.id)
         .exec(&state.db)
