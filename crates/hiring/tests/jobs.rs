@@ -1098,3 +1098,85 @@ async fn stale_jobs_are_flagged_then_closed_by_the_queue() {
     .await;
     assert_eq!(titles(&search(&app, "").await), vec!["Fresh role"]);
 }
+
+/// SQLite: each job has exactly one index row, under `sqlite_rowid(job id)`, through edits, and
+/// none once it is deleted; a renamed job is found by its new title only.
+#[tokio::test]
+async fn search_index_rows_are_keyed_by_job() {
+    let app = spawn().await;
+    if app.is_postgres() {
+        return; // PostgreSQL keeps the index in a column of the job row.
+    }
+    let ada = register(&app, "ada").await;
+    let acme = company(&app, &ada, "Acme").await;
+    let id = create_job(
+        &app,
+        &ada.token,
+        with(job(&acme), json!({"title": "Zebra keeper"})),
+    )
+    .await;
+    let rows = |app: &TestApp, id: String| {
+        let db = app.state.db.clone();
+        async move {
+            let uuid: uuid::Uuid = id.parse().unwrap();
+            let row = db
+                .query_one_raw(Statement::from_sql_and_values(
+                    db.get_database_backend(),
+                    "SELECT COUNT(*) AS n, \
+                     SUM(CASE WHEN rowid = ? THEN 1 ELSE 0 END) AS keyed \
+                     FROM job_postings_fts WHERE job_id = ?",
+                    [
+                        vertechie_kernel::fts::sqlite_rowid(uuid).into(),
+                        uuid.into(),
+                    ],
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let n: i64 = row.try_get("", "n").unwrap();
+            let keyed: Option<i64> = row.try_get("", "keyed").unwrap();
+            (n, keyed.unwrap_or(0))
+        }
+    };
+    assert_eq!(rows(&app, id.clone()).await, (1, 1));
+    for title in ["Okapi keeper", "Quokka keeper"] {
+        call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/jobs/{id}"),
+            &ada.token,
+            Some(json!({"title": title})),
+        )
+        .await
+        .expect(200);
+        assert_eq!(
+            rows(&app, id.clone()).await,
+            (1, 1),
+            "after renaming to {title}"
+        );
+    }
+    assert_eq!(titles(&search(&app, "q=quokka").await), ["Quokka keeper"]);
+    assert!(titles(&search(&app, "q=zebra").await).is_empty());
+    // Deleting a draft removes its row (an open job is closed instead and keeps it).
+    let draft = create_job(
+        &app,
+        &ada.token,
+        with(
+            job(&acme),
+            json!({"title": "Draft role", "status": "draft"}),
+        ),
+    )
+    .await;
+    assert_eq!(rows(&app, draft.clone()).await, (1, 1));
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/jobs/{draft}"),
+        &ada.token,
+        None,
+    )
+    .await
+    .expect(204);
+    assert_eq!(rows(&app, draft).await, (0, 0));
+    assert_eq!(rows(&app, id).await, (1, 1));
+}
