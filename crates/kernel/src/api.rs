@@ -226,8 +226,12 @@ impl PageQuery {
             .unwrap_or(DEFAULT_PAGE_LIMIT)
             .clamp(1, MAX_PAGE_LIMIT)
     }
+    /// Capped at `i64::MAX`: the database drivers bind offsets as signed 64-bit integers (and
+    /// panic on a larger value), so an absurd page is just an empty one.
     pub fn offset(&self) -> u64 {
-        (self.page() - 1).saturating_mul(self.limit())
+        (self.page() - 1)
+            .saturating_mul(self.limit())
+            .min(i64::MAX as u64)
     }
 }
 
@@ -294,6 +298,11 @@ mod tests {
             .offset(),
             20
         );
+        let absurd = PageQuery {
+            page: Some(u64::MAX),
+            limit: Some(100),
+        };
+        assert_eq!(absurd.offset(), i64::MAX as u64);
     }
 
     #[test]

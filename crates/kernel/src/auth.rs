@@ -357,7 +357,12 @@ impl CurrentUser {
 
 /// Where a request's credential came from.
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    bearer(&parts.headers)
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(headers: &http::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -382,23 +387,36 @@ pub fn cookie<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
     None
 }
 
-async fn authenticate(parts: &mut Parts, state: &AppState) -> AppResult<Option<CurrentUser>> {
-    if let Some(user) = parts.extensions.get::<CurrentUser>() {
-        return Ok(Some(user.clone()));
-    }
-    let user = if let Some(token) = bearer_token(parts) {
+/// The user of an access token, or — without one — of the session cookie in `headers`;
+/// `None` when there is neither. Used by the extractors, and by handlers that take the token
+/// from elsewhere (the WebSocket upgrade's `?token=`).
+pub async fn user_of(
+    state: &AppState,
+    token: Option<&str>,
+    headers: &http::HeaderMap,
+) -> AppResult<Option<CurrentUser>> {
+    Ok(Some(if let Some(token) = token {
         let claims = state.tokens.verify(token, state.clock.now())?;
         CurrentUser::from_status(
             state.sessions.check(state, claims.sub, claims.sid).await?,
             false,
         )
-    } else if let Some(value) = cookie(&parts.headers, SESSION_COOKIE).filter(|v| !v.is_empty()) {
+    } else if let Some(value) = cookie(headers, SESSION_COOKIE).filter(|v| !v.is_empty()) {
         CurrentUser::from_status(state.sessions.check_cookie(state, value).await?, true)
     } else {
         return Ok(None);
-    };
-    parts.extensions.insert(user.clone());
-    Ok(Some(user))
+    }))
+}
+
+async fn authenticate(parts: &mut Parts, state: &AppState) -> AppResult<Option<CurrentUser>> {
+    if let Some(user) = parts.extensions.get::<CurrentUser>() {
+        return Ok(Some(user.clone()));
+    }
+    let user = user_of(state, bearer_token(parts), &parts.headers).await?;
+    if let Some(u) = &user {
+        parts.extensions.insert(u.clone());
+    }
+    Ok(user)
 }
 
 impl FromRequestParts<AppState> for CurrentUser {

@@ -1,5 +1,5 @@
 //! The event bus: domains publish events by topic, other parts of the app (the WebSocket
-//! gateway, later) subscribe. In-process by default (a broadcast channel). With Redis, every
+//! gateway in messaging) subscribe. In-process by default (a broadcast channel). With Redis, every
 //! event is also published on the Redis channel [`CHANNEL`], and a background subscription
 //! re-broadcasts locally the events of *other* instances, so subscribers on every instance see
 //! every event exactly once. Delivery is best effort: durable state lives in the database.
@@ -46,8 +46,15 @@ struct BusInner {
     instance: Uuid,
     local: broadcast::Sender<Event>,
     /// To the task that PUBLISHes on Redis, in order.
-    redis: Option<mpsc::Sender<Event>>,
+    redis: Option<mpsc::Sender<Outgoing>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// What the Redis publisher task is handed: an event, or a request to say when everything
+/// handed before it has been published.
+enum Outgoing {
+    Event(Event),
+    Flushed(tokio::sync::oneshot::Sender<()>),
 }
 
 impl Drop for BusInner {
@@ -110,7 +117,7 @@ impl EventBus {
     pub fn publish(&self, mut event: Event) {
         event.origin = self.inner.instance;
         if let Some(tx) = &self.inner.redis
-            && let Err(e) = tx.try_send(event.clone())
+            && let Err(e) = tx.try_send(Outgoing::Event(event.clone()))
         {
             tracing::warn!(topic = %event.topic, error = %e, "event not sent to Redis");
             metrics::counter!("bus_events_dropped_total").increment(1);
@@ -121,6 +128,21 @@ impl EventBus {
     /// Every event published from now on, on this instance or (with Redis) any other.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.local.subscribe()
+    }
+
+    /// Waits (at most `timeout`) until the events published so far have been handed to Redis;
+    /// at once without Redis. For shutdown, so the last events are not lost with the process.
+    pub async fn flush(&self, timeout: Duration) {
+        let Some(tx) = &self.inner.redis else {
+            return;
+        };
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let _ = tokio::time::timeout(timeout, async {
+            if tx.send(Outgoing::Flushed(done)).await.is_ok() {
+                let _ = wait.await;
+            }
+        })
+        .await;
     }
 }
 
@@ -175,8 +197,15 @@ async fn listen(
 }
 
 /// PUBLISHes queued events in order; ends when the bus is dropped.
-async fn publish_redis(mut conn: redis::aio::ConnectionManager, mut rx: mpsc::Receiver<Event>) {
-    while let Some(event) = rx.recv().await {
+async fn publish_redis(mut conn: redis::aio::ConnectionManager, mut rx: mpsc::Receiver<Outgoing>) {
+    while let Some(out) = rx.recv().await {
+        let event = match out {
+            Outgoing::Event(e) => e,
+            Outgoing::Flushed(done) => {
+                let _ = done.send(());
+                continue;
+            }
+        };
         let Ok(json) = serde_json::to_string(&event) else {
             continue;
         };

@@ -64,7 +64,7 @@ impl JobQueue {
         }
     }
 
-    /// Adds a job; pass the transaction of the change that causes it.
+    /// Adds a job due now; pass the transaction of the change that causes it.
     pub async fn enqueue<C: ConnectionTrait>(
         &self,
         conn: &C,
@@ -72,11 +72,23 @@ impl JobQueue {
         kind: &str,
         payload: serde_json::Value,
     ) -> Result<Uuid, DbErr> {
+        self.enqueue_at(conn, now, now, kind, payload).await
+    }
+
+    /// Adds a job that no worker takes before `run_at` (a time in the past means at once).
+    pub async fn enqueue_at<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        now: DateTime<Utc>,
+        run_at: DateTime<Utc>,
+        kind: &str,
+        payload: serde_json::Value,
+    ) -> Result<Uuid, DbErr> {
         let id = Uuid::now_v7();
         let sql = match conn.get_database_backend() {
             DatabaseBackend::Postgres => {
                 "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 'queued', 0, $4, $5, $5, $5)"
+                 VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $6)"
             }
             _ => {
                 "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) \
@@ -88,10 +100,10 @@ impl JobQueue {
             kind.into(),
             payload.to_string().into(),
             (self.inner.max_attempts as i32).into(),
+            run_at.into(),
             now.into(),
         ];
         if conn.get_database_backend() != DatabaseBackend::Postgres {
-            values.push(now.into());
             values.push(now.into());
         }
         conn.execute_raw(Statement::from_sql_and_values(

@@ -135,6 +135,33 @@ pub fn test_config(db: &TestDb) -> Config {
     }
 }
 
+/// The Redis to run tests against (`VERTECHIE_TEST_REDIS_URL`, default
+/// `redis://127.0.0.1:6379`) when it answers PING. Otherwise `None` after printing why the test
+/// is skipped — or a panic when `VERTECHIE_REDIS_TESTS=required`.
+pub async fn test_redis() -> Option<String> {
+    let url = std::env::var("VERTECHIE_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let ping = async {
+        let client = redis::Client::open(url.as_str())?;
+        let mut conn = client.get_multiplexed_async_connection().await?;
+        redis::cmd("PING").query_async::<String>(&mut conn).await
+    };
+    let why = match tokio::time::timeout(Duration::from_secs(3), ping).await {
+        Ok(Ok(_)) => return Some(url),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "timed out".into(),
+    };
+    if std::env::var("VERTECHIE_REDIS_TESTS").as_deref() == Ok("required") {
+        panic!(
+            "Redis at {url} is required (VERTECHIE_REDIS_TESTS=required) but unreachable: {why}"
+        );
+    }
+    eprintln!(
+        "SKIPPED: Redis at {url} is unreachable ({why}); set VERTECHIE_REDIS_TESTS=required to fail instead"
+    );
+    None
+}
+
 /// The running app of one test.
 pub struct TestApp {
     pub addr: SocketAddr,

@@ -98,6 +98,8 @@ pub async fn build_state(
     });
     // Users changed by other instances (through the bus) are forgotten here too.
     vertechie_accounts::service::cache::spawn_listener(state.clone());
+    // The realtime gateway's bus listener, session re-checks and presence heartbeat.
+    vertechie_messaging::gateway::spawn(state.clone());
     Ok(state)
 }
 
@@ -109,6 +111,7 @@ fn extensions() -> axum::http::Extensions {
     nav.0.extend(vertechie_hiring::nav());
     ext.insert(nav);
     ext.insert(vertechie_accounts::service::cache::UserViewCache::default());
+    ext.insert(vertechie_messaging::gateway::Gateway::default());
     ext
 }
 
@@ -121,6 +124,7 @@ fn extensions() -> axum::http::Extensions {
         (name = "users", description = "Profiles, skills, CV, experiences, education, admin user management"),
         (name = "hiring", description = "Companies, their members and roles, company verification, jobs, job search, saved jobs"),
         (name = "messaging", description = "Notifications and their delivery preferences"),
+        (name = "chat", description = "Chat rooms, members and roles, messages, reactions, direct conversations, read state, search, send later"),
     )
 )]
 struct ApiDoc;

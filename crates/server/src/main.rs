@@ -12,6 +12,9 @@ use vertechie_kernel::clock::SystemClock;
 use vertechie_kernel::config::{Config, SecretSource};
 use vertechie_server::{build_app, build_state, connect_and_migrate, serve, shutdown_signal};
 
+/// How long live sockets get to close at shutdown.
+const SOCKET_GRACE: Duration = Duration::from_secs(5);
+
 /// VerTechie: one platform for a tech career.
 ///
 /// Configuration is layered: defaults, then the TOML file given with --config, then VERTECHIE_*
@@ -187,7 +190,13 @@ async fn run_serve(mut cfg: Config) -> anyhow::Result<()> {
     let worker_handles = state.jobs.spawn_workers(state.clone(), workers, stop_rx);
     let app = build_app(state.clone());
     tracing::info!(url = %format!("http://{local}"), "VerTechie is listening on http://{local}");
-    serve(listener, app, shutdown_signal(), grace).await?;
+    // On SIGINT/SIGTERM, live sockets get a close frame (1001) before the server stops.
+    let gateway_state = state.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        vertechie_messaging::gateway::shutdown(&gateway_state, grace.min(SOCKET_GRACE)).await;
+    };
+    serve(listener, app, shutdown, grace).await?;
     tracing::info!("stopping background workers");
     let _ = stop_tx.send(true);
     let _ = tokio::time::timeout(grace, futures_join(worker_handles)).await;

@@ -8,6 +8,10 @@ use std::time::Duration;
 
 use vertechie_kernel::testkit::TestDb;
 
+/// The shutdown test times a slow request against the grace period, and the two-process test
+/// runs two servers: they take turns, so one's load does not make the other late.
+static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn vertechie(db: &TestDb) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vertechie"));
     cmd.env_clear()
@@ -21,7 +25,12 @@ fn vertechie(db: &TestDb) -> Command {
 
 /// Starts `serve` on port 0 and returns the child and the URL from its log line.
 fn start(db: &TestDb) -> (Child, String, std::sync::mpsc::Receiver<String>) {
-    let mut child = vertechie(db)
+    start_cmd(vertechie(db))
+}
+
+/// Starts `serve` on port 0 with `cmd`'s environment.
+fn start_cmd(mut cmd: Command) -> (Child, String, std::sync::mpsc::Receiver<String>) {
+    let mut child = cmd
         .args(["serve", "--bind", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -256,6 +265,7 @@ async fn generated_secret_survives_restarts_and_sigterm_exits_cleanly() {
 
 #[tokio::test]
 async fn in_flight_requests_finish_during_shutdown() {
+    let _turn = HEAVY.lock().await;
     let db = TestDb::fresh().await;
     // Slow password hashing makes registration a long in-flight request.
     let mut cmd = vertechie(&db);
@@ -362,4 +372,219 @@ async fn worker_runs_queued_jobs_and_stops_on_sigterm() {
         .status()
         .unwrap();
     assert!(serve.wait().unwrap().success());
+}
+
+/// A WebSocket client of a `serve` process, speaking JSON frames.
+struct Socket(
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+);
+
+impl Socket {
+    async fn open(base: &str, token: &str) -> Socket {
+        let url = format!("{}/api/v1/ws?token={token}", base.replacen("http", "ws", 1));
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        let mut s = Socket(ws);
+        let ready = s.wait_for("ready", |_| true).await;
+        assert!(ready["user"]["id"].is_string());
+        s
+    }
+
+    async fn send(&mut self, frame: serde_json::Value) {
+        use futures::SinkExt;
+        self.0
+            .send(tokio_tungstenite::tungstenite::Message::text(
+                frame.to_string(),
+            ))
+            .await
+            .unwrap();
+    }
+
+    /// The next frame of type `kind` (`any`: of any type) for which `pred` holds (others
+    /// skipped); panics after 5 s.
+    async fn wait_for(
+        &mut self,
+        kind: &str,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.0.next())
+                .await
+                .unwrap_or_else(|_| panic!("no {kind} frame within 5 s"))
+                .expect("the socket ended")
+                .expect("socket error");
+            if let Message::Text(t) = msg {
+                let f: serde_json::Value = serde_json::from_str(t.as_str()).unwrap();
+                if (kind == "any" || f["type"] == kind) && pred(&f) {
+                    return f;
+                }
+            }
+        }
+    }
+
+    /// The code of the server's close frame (None when the connection just ended).
+    async fn close_code(&mut self) -> Option<u16> {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            match tokio::time::timeout_at(deadline, self.0.next()).await {
+                Err(_) => panic!("the socket is still open"),
+                Ok(Some(Ok(Message::Close(f)))) => return f.map(|f| u16::from(f.code)),
+                Ok(Some(Ok(_))) => {}
+                Ok(_) => return None,
+            }
+        }
+    }
+}
+
+/// `method url` with a bearer token and a JSON body; the response's `data`.
+async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: Option<&str>,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let mut req = http.request(method, &url);
+    if !body.is_null() {
+        req = req.json(&body);
+    }
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let v: serde_json::Value = res.json().await.unwrap_or_default();
+    assert!(status.is_success(), "{url}: {status} {v}");
+    v["data"].clone()
+}
+
+/// Two `serve` processes on one database and the local Redis, a socket on each: a message
+/// sent on one reaches the other within a second, presence and room counts agree on both, and
+/// SIGTERM closes a process's sockets with 1001 and takes its users' presence down at once.
+#[tokio::test]
+async fn two_serve_processes_share_live_messages_and_presence() {
+    use reqwest::Method;
+    use serde_json::json;
+    let Some(redis) = vertechie_kernel::testkit::test_redis().await else {
+        return;
+    };
+    let _turn = HEAVY.lock().await;
+    let db = TestDb::fresh().await;
+    let with_redis = || {
+        let mut cmd = vertechie(&db);
+        cmd.env("VERTECHIE_REDIS_URL", &redis);
+        cmd
+    };
+    let (a, url_a, _logs_a) = start_cmd(with_redis());
+    let (b, url_b, _logs_b) = start_cmd(with_redis());
+    let http = reqwest::Client::new();
+    let mut users = Vec::new();
+    for (url, name) in [(&url_a, "alice"), (&url_b, "bob")] {
+        let d = call(
+            &http,
+            Method::POST,
+            format!("{url}/api/v1/auth/register"),
+            None,
+            json!({"email": format!("{name}@example.com"), "username": name,
+                   "password": "correct horse battery"}),
+        )
+        .await;
+        users.push((
+            d["user"]["id"].as_str().unwrap().to_owned(),
+            d["access_token"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let [(_, alice), (bob_id, bob)] = [users[0].clone(), users[1].clone()];
+    let room = call(
+        &http,
+        Method::POST,
+        format!("{url_a}/api/v1/chat/rooms"),
+        Some(&alice),
+        json!({"name": "Across", "kind": "public"}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    call(
+        &http,
+        Method::POST,
+        format!("{url_b}/api/v1/chat/rooms/{room}/join"),
+        Some(&bob),
+        json!({}),
+    )
+    .await;
+
+    let mut on_a = Socket::open(&url_a, &alice).await;
+    on_a.send(json!({"type": "join_room", "room_id": room, "ref": 1}))
+        .await;
+    on_a.wait_for("ack", |f| f["ref"] == 1).await;
+    let mut on_b = Socket::open(&url_b, &bob).await;
+    on_b.send(json!({"type": "join_room", "room_id": room, "ref": 1}))
+        .await;
+    let ack = on_b.wait_for("ack", |f| f["ref"] == 1).await;
+    assert_eq!(ack["online_count"], 2, "{ack}");
+    on_a.wait_for("presence", |f| {
+        f["user_id"] == bob_id.as_str() && f["status"] == "online"
+    })
+    .await;
+
+    let started = std::time::Instant::now();
+    on_a.send(json!({"type": "send_message", "room_id": room, "body": "from A"}))
+        .await;
+    on_b.wait_for("new_message", |f| f["message"]["body"] == "from A")
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "delivered across processes in {:?}",
+        started.elapsed()
+    );
+    for url in [&url_a, &url_b] {
+        let d = call(
+            &http,
+            Method::GET,
+            format!("{url}/api/v1/chat/rooms/{room}/online"),
+            Some(&alice),
+            json!(null),
+        )
+        .await;
+        assert_eq!(
+            (d["online_count"].as_u64(), d["member_count"].as_u64()),
+            (Some(2), Some(2)),
+            "{url}: {d}"
+        );
+    }
+
+    // B stops: its socket is closed cleanly and A hears at once that bob left.
+    let stopping = tokio::task::spawn_blocking(move || stop(b));
+    assert_eq!(on_b.close_code().await, Some(1001));
+    assert!(stopping.await.unwrap().success());
+    // Both announcements come, in either order.
+    let mut left = (false, false);
+    while left != (true, true) {
+        let f = on_a
+            .wait_for("any", |f| f["user_id"] == bob_id.as_str())
+            .await;
+        left.0 |= f["type"] == "presence" && f["status"] == "offline";
+        left.1 |= f["type"] == "user_left";
+    }
+    let d = call(
+        &http,
+        Method::GET,
+        format!("{url_a}/api/v1/chat/rooms/{room}/online"),
+        Some(&alice),
+        json!(null),
+    )
+    .await;
+    assert_eq!(d["online_count"], 1, "{d}");
+    assert!(
+        tokio::task::spawn_blocking(move || stop(a))
+            .await
+            .unwrap()
+            .success()
+    );
 }

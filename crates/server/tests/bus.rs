@@ -22,30 +22,7 @@ fn redis_url() -> String {
 
 /// True when Redis answers PING; otherwise skips (or fails when Redis tests are required).
 async fn redis_available() -> bool {
-    let url = redis_url();
-    let ping = async {
-        let client = redis::Client::open(url.as_str())?;
-        let mut conn = client.get_multiplexed_async_connection().await?;
-        redis::cmd("PING").query_async::<String>(&mut conn).await
-    };
-    match tokio::time::timeout(Duration::from_secs(3), ping).await {
-        Ok(Ok(_)) => true,
-        other => {
-            let why = match other {
-                Ok(Err(e)) => e.to_string(),
-                _ => "timed out".into(),
-            };
-            if std::env::var("VERTECHIE_REDIS_TESTS").as_deref() == Ok("required") {
-                panic!(
-                    "Redis at {url} is required (VERTECHIE_REDIS_TESTS=required) but unreachable: {why}"
-                );
-            }
-            eprintln!(
-                "SKIPPED: Redis at {url} is unreachable ({why}); set VERTECHIE_REDIS_TESTS=required to fail instead"
-            );
-            false
-        }
-    }
+    vertechie_kernel::testkit::test_redis().await.is_some()
 }
 
 async fn instance() -> TestApp {

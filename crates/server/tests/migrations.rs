@@ -20,10 +20,14 @@ async fn migrations_go_up_down_and_up_again() {
             "m20261121_000001_kernel_tables",
             "m20261121_000100_accounts",
             "m20261121_000101_browser_sessions",
+            "m20261121_000102_users_live_index",
             "m20261121_000200_hiring_companies",
             "m20261121_000210_hiring_jobs",
             "m20261121_000220_hiring_applications",
-            "m20261121_000300_messaging_notifications"
+            "m20261121_000230_hiring_fts_rowids",
+            "m20261121_000240_hiring_job_search_index",
+            "m20261121_000300_messaging_notifications",
+            "m20261121_000310_messaging_chat"
         ]
     );
     assert!(
@@ -51,6 +55,51 @@ async fn migrations_go_up_down_and_up_again() {
         .try_get::<i64>("", "n")
         .unwrap();
     assert_eq!(n, 0);
+}
+
+/// A job search index written before rows were keyed by job (automatic rowids) is re-keyed:
+/// every row ends under `sqlite_rowid(job_id)` with its text intact.
+#[tokio::test]
+async fn job_search_index_rows_are_rekeyed() {
+    let db = TestDb::fresh().await;
+    if db.is_postgres() {
+        return; // PostgreSQL keeps the index in a column of the job row.
+    }
+    let conn = vertechie_kernel::db::connect(&db.url, 2).await.unwrap();
+    let before_rekey = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261121_000230_hiring_fts_rowids")
+        .unwrap();
+    Migrator::up(&conn, Some(before_rekey as u32))
+        .await
+        .unwrap();
+    let ids: Vec<uuid::Uuid> = (0..1200).map(|_| uuid::Uuid::now_v7()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        conn.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Sqlite,
+            "INSERT INTO job_postings_fts (job_id, title, body, skills) VALUES (?, ?, 'body', 'rust')",
+            [(*id).into(), format!("title {i}").into()],
+        ))
+        .await
+        .unwrap();
+    }
+    Migrator::up(&conn, None).await.unwrap();
+    let rows = conn
+        .query_all_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "SELECT rowid, job_id, title FROM job_postings_fts",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), ids.len());
+    for row in rows {
+        let rowid: i64 = row.try_get_by_index(0).unwrap();
+        let id: uuid::Uuid = row.try_get_by_index(1).unwrap();
+        let title: String = row.try_get_by_index(2).unwrap();
+        assert_eq!(rowid, vertechie_kernel::fts::sqlite_rowid(id));
+        let i = ids.iter().position(|x| *x == id).unwrap();
+        assert_eq!(title, format!("title {i}"));
+    }
 }
 
 #[tokio::test]

@@ -3,9 +3,11 @@
 use sea_orm_migration::MigrationTrait;
 
 mod m20261121_000300_messaging_notifications;
+mod m20261121_000310_messaging_chat;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(
-        m20261121_000300_messaging_notifications::Migration,
-    )]
+    vec![
+        Box::new(m20261121_000300_messaging_notifications::Migration),
+        Box::new(m20261121_000310_messaging_chat::Migration),
+    ]
 }

@@ -1,3 +1,4 @@
 //! Messaging rules (no HTTP).
 
+pub mod chat;
 pub mod notifications;

@@ -1,0 +1,149 @@
+//! Presence as the REST API shows it (who of some users is online, who is watching a room), and
+//! the database look-ups the gateway needs for its frames (member counts, user names).
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use vertechie_accounts::model::user;
+use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, FieldError};
+
+use super::gateway;
+use crate::model::chat_member;
+use crate::service::chat::{self, UserRef};
+
+/// Users one presence request may ask about.
+pub const PRESENCE_IDS_MAX: usize = 100;
+/// Users listed by the room's online list at most (the count is always complete).
+pub const ROOM_ONLINE_LIST_MAX: usize = 500;
+
+/// Whether a user is connected anywhere.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct PresenceView {
+    pub user_id: Uuid,
+    /// online | offline
+    pub status: String,
+}
+
+/// Who is watching a room live (has it open), and how many members it has.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoomOnline {
+    pub room_id: Uuid,
+    pub online_count: u64,
+    pub member_count: u64,
+    /// The online users (at most 500), ordered by id.
+    pub users: Vec<UserRef>,
+}
+
+/// Parses `a,b,c` (1–100 distinct user ids, order kept).
+pub fn parse_user_ids(raw: Option<&str>) -> AppResult<Vec<Uuid>> {
+    let raw = raw.unwrap_or("").trim();
+    if raw.is_empty() {
+        return Err(AppError::field(
+            "user_ids",
+            "is required: comma-separated user ids",
+        ));
+    }
+    let mut ids = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let id = Uuid::parse_str(part).map_err(|_| {
+            AppError::validation(vec![FieldError::new(
+                "user_ids",
+                format!(
+                    "`{}` is not a user id",
+                    part.chars().take(40).collect::<String>()
+                ),
+            )])
+        })?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.len() > PRESENCE_IDS_MAX {
+        return Err(AppError::field("user_ids", "at most 100 ids"));
+    }
+    Ok(ids)
+}
+
+/// The online status of each of `ids` (unknown users are offline).
+pub async fn presence_of(state: &AppState, ids: &[Uuid]) -> AppResult<Vec<PresenceView>> {
+    let online = gateway(state)?.online(ids).await?;
+    Ok(ids
+        .iter()
+        .zip(online)
+        .map(|(id, on)| PresenceView {
+            user_id: *id,
+            status: if on { "online" } else { "offline" }.to_owned(),
+        })
+        .collect())
+}
+
+/// Who is watching `room`, for someone who may read it (404 otherwise).
+pub async fn room_online(state: &AppState, me: &CurrentUser, room: Uuid) -> AppResult<RoomOnline> {
+    chat::room_access(state, me.id.as_uuid(), room).await?;
+    let online = gateway(state)?.room_online(room).await?;
+    let listed: Vec<Uuid> = online.iter().take(ROOM_ONLINE_LIST_MAX).copied().collect();
+    Ok(RoomOnline {
+        room_id: room,
+        online_count: online.len() as u64,
+        member_count: member_count(state, room).await?,
+        users: user_refs(state, &listed).await?,
+    })
+}
+
+/// The room's members (from the database).
+pub(crate) async fn member_count(state: &AppState, room: Uuid) -> AppResult<u64> {
+    Ok(chat_member::Entity::find()
+        .filter(chat_member::Column::RoomId.eq(room))
+        .count(&state.db)
+        .await?)
+}
+
+/// `UserRef`s of `ids` (deleted accounts left out), in the order given.
+pub(crate) async fn user_refs(state: &AppState, ids: &[Uuid]) -> AppResult<Vec<UserRef>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .filter(user::Column::DeletedAt.is_null())
+        .all(&state.db)
+        .await?;
+    let mut by_id: HashMap<Uuid, UserRef> = rows
+        .into_iter()
+        .map(|u| {
+            let display_name = u
+                .full_name
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| u.username.clone());
+            let r = UserRef {
+                id: u.id,
+                username: u.username,
+                display_name,
+            };
+            (r.id, r)
+        })
+        .collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids_are_parsed_and_bounded() {
+        let a = Uuid::now_v7();
+        let b = Uuid::now_v7();
+        assert_eq!(
+            parse_user_ids(Some(&format!("{a}, {b},{a}"))).unwrap(),
+            vec![a, b]
+        );
+        assert!(parse_user_ids(None).is_err());
+        assert!(parse_user_ids(Some("nope")).is_err());
+        let many: Vec<String> = (0..101).map(|_| Uuid::now_v7().to_string()).collect();
+        assert!(parse_user_ids(Some(&many.join(","))).is_err());
+    }
+}
