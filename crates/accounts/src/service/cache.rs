@@ -98,36 +98,22 @@ impl UserViewCache {
     /// Drops the entries of `id`; reads in flight will not store theirs.
     pub fn forget(&self, id: UserId) {
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
-        for map in [&self.inner.entries as &dyn Forget, &self.inner.profiles] {
-            map.remove(id.0);
+        if let Ok(mut m) = self.inner.entries.lock() {
+            m.remove(&id.0);
+        }
+        if let Ok(mut m) = self.inner.profiles.lock() {
+            m.remove(&id.0);
         }
     }
 
     /// Drops every entry (after missed bus messages).
     fn clear(&self) {
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
-        for map in [&self.inner.entries as &dyn Forget, &self.inner.profiles] {
-            map.clear_all();
+        if let Ok(mut m) = self.inner.entries.lock() {
+            m.clear();
         }
-    }
-}
-
-/// Removal from either map, whatever it holds.
-trait Forget {
-    fn remove(&self, id: Uuid);
-    fn clear_all(&self);
-}
-
-impl<T> Forget for Entries<T> {
-    fn remove(&self, id: Uuid) {
-        if let Ok(mut entries) = self.lock() {
-            entries.remove(&id);
-        }
-    }
-
-    fn clear_all(&self) {
-        if let Ok(mut entries) = self.lock() {
-            entries.clear();
+        if let Ok(mut m) = self.inner.profiles.lock() {
+            m.clear();
         }
     }
 }
