@@ -11,6 +11,7 @@
 #   BENCH_THREADS=2      wrk threads                 BENCH_JOBS=100000      jobs to seed
 #   BENCH_COMPANIES=500  companies to seed           BENCH_BACKENDS="sqlite postgres"
 #   BENCH_PG=postgres://postgres@127.0.0.1:5432      PostgreSQL server (a database is created)
+#   BENCH_MODES="cached uncached"                    with and without the job search cache
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,6 +22,9 @@ THREADS="${BENCH_THREADS:-2}"
 JOBS="${BENCH_JOBS:-100000}"
 COMPANIES="${BENCH_COMPANIES:-500}"
 BACKENDS="${BENCH_BACKENDS:-sqlite postgres}"
+# "cached": the default server (job_search_cache_secs = 30), where repeated searches are served
+# from the instance's search cache; "uncached": every request runs the search in the database.
+MODES="${BENCH_MODES:-cached uncached}"
 PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 
 export DEBIAN_FRONTEND=noninteractive
@@ -104,29 +108,45 @@ run_backend() {
     "$BIN" --data-dir "$DATA" --database-url "$url" seed-demo --users "$COMPANIES" \
         --companies "$COMPANIES" --jobs "$JOBS" --applications 0 </dev/null
     say "$backend: seeded in $((SECONDS - started)) s"
-    "$BIN" --data-dir "$DATA" --database-url "$url" --bind "127.0.0.1:$port" serve \
-        >"$DATA/server-$backend.log" 2>&1 </dev/null &
-    SERVER_PID=$!
-    for _ in $(seq 1 300); do
-        curl -fsS "$base/health" >/dev/null 2>&1 && break
-        sleep 0.1
+    local mode cache_secs
+    for mode in $MODES; do
+        case "$mode" in
+            cached) cache_secs=30 ;;
+            uncached) cache_secs=0 ;;
+            *) echo "unknown mode $mode" >&2; exit 2 ;;
+        esac
+        VERTECHIE_JOB_SEARCH_CACHE_SECS=$cache_secs \
+            "$BIN" --data-dir "$DATA" --database-url "$url" --bind "127.0.0.1:$port" serve \
+            >"$DATA/server-$backend-$mode.log" 2>&1 </dev/null &
+        SERVER_PID=$!
+        for _ in $(seq 1 300); do
+            curl -fsS "$base/health" >/dev/null 2>&1 && break
+            sleep 0.1
+        done
+        local total
+        total="$(curl -fsS "$base/api/v1/jobs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["pagination"]["total"])')"
+        say "$backend, $mode search cache: $total open jobs; a warm-up pass, then wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+        if [[ "$mode" == uncached ]]; then
+            say "$backend: one request at a time, each shape (seconds, after one warm-up call)"
+            grep -o '"/api/v1/jobs[^"]*"' "$DATA/search.lua" | tr -d '"' | while read -r path; do
+                curl -fsS -o /dev/null "$base$path"
+                printf '   %-55s %s\n' "$path" "$(curl -fsS -o /dev/null -w '%{time_total}' "$base$path")"
+            done
+        fi
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$DATA/search.lua" "$base" >/dev/null
+        local out="$DATA/wrk-$backend-$mode.txt"
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 30s --latency -s "$DATA/search.lua" "$base" | tee "$out"
+        local rss
+        rss="$(awk '/^VmHWM:/ {printf "%.0f MiB", $2 / 1024}' "/proc/$SERVER_PID/status")"
+        ROWS+=("$(printf '%-10s %-9s %8s %10s %10s %10s %9s %10s' "$backend" "$mode" "$total" \
+            "$(awk '/^Requests\/sec:/ {print $2}' "$out")" "$(awk '$1 == "50%" {print $2}' "$out")" \
+            "$(awk '$1 == "99%" {print $2}' "$out")" "$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out" | grep . || echo 0)" "$rss")")
+        if grep -q '"level":"ERROR"' "$DATA/server-$backend-$mode.log"; then
+            echo "server logged errors:" >&2
+            grep '"level":"ERROR"' "$DATA/server-$backend-$mode.log" | head -5 >&2
+        fi
+        stop_server
     done
-    local total
-    total="$(curl -fsS "$base/api/v1/jobs?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["pagination"]["total"])')"
-    say "$backend: $total open jobs; a warm-up pass, then wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$DATA/search.lua" "$base" >/dev/null
-    local out="$DATA/wrk-$backend.txt"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 30s --latency -s "$DATA/search.lua" "$base" | tee "$out"
-    local rss
-    rss="$(awk '/^VmHWM:/ {printf "%.0f MiB", $2 / 1024}' "/proc/$SERVER_PID/status")"
-    ROWS+=("$(printf '%-10s %8s %10s %10s %10s %9s %10s' "$backend" "$total" \
-        "$(awk '/^Requests\/sec:/ {print $2}' "$out")" "$(awk '$1 == "50%" {print $2}' "$out")" \
-        "$(awk '$1 == "99%" {print $2}' "$out")" "$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out" | grep . || echo 0)" "$rss")")
-    if grep -q '"level":"ERROR"' "$DATA/server-$backend.log"; then
-        echo "server logged errors:" >&2
-        grep '"level":"ERROR"' "$DATA/server-$backend.log" | head -5 >&2
-    fi
-    stop_server
 }
 
 for b in $BACKENDS; do run_backend "$b"; done
@@ -134,5 +154,5 @@ for b in $BACKENDS; do run_backend "$b"; done
 echo
 say "job search: $(nproc) cores, $CONNECTIONS connections, $DURATION per database, 10 query shapes round-robin"
 echo "   (wrk runs on the same machine and competes with the server for the cores)"
-printf '%-10s %8s %10s %10s %10s %9s %10s\n' "database" "jobs" "req/s" "p50" "p99" "non-2xx" "peak RSS"
+printf '%-10s %-9s %8s %10s %10s %10s %9s %10s\n' "database" "cache" "jobs" "req/s" "p50" "p99" "non-2xx" "peak RSS"
 printf '%s\n' "${ROWS[@]}"

@@ -856,3 +856,65 @@ async fn outbox_shows_the_verification_mail_to_admins() {
         .await
         .expect_error(403, "FORBIDDEN_ROLE");
 }
+
+/// The admin list is cached per instance; every kind of change shows in the same query at once.
+#[tokio::test]
+async fn admin_list_reflects_every_change_at_once() {
+    let app = spawn().await;
+    let boss = super_admin(&app, "boss").await;
+    let query = "q=example&limit=50";
+    assert_eq!(usernames(&list(&app, &boss.access, query).await), ["boss"]);
+    // Cached now; the same answer twice.
+    assert_eq!(
+        list(&app, &boss.access, query).await,
+        list(&app, &boss.access, query).await
+    );
+
+    let (ann_id, ann_token) = register_named(&app, "ann", "ann@example.com", "Ann Lee").await;
+    assert_eq!(
+        usernames(&list(&app, &boss.access, query).await),
+        ["ann", "boss"]
+    );
+
+    app.req(Method::PATCH, "/api/v1/users/me")
+        .token(&ann_token)
+        .json(&json!({"full_name": "Ann Renamed"}))
+        .send()
+        .await
+        .expect(200);
+    let page = list(&app, &boss.access, query).await;
+    assert!(page.to_string().contains("Ann Renamed"), "{page}");
+
+    patch_user(&app, &boss.access, &ann_id, json!({"is_active": false}))
+        .await
+        .expect(200);
+    let page = list(&app, &boss.access, "is_active=false").await;
+    assert_eq!(usernames(&page), ["ann"]);
+    let page = list(&app, &boss.access, query).await;
+    let ann = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "ann")
+        .unwrap()
+        .clone();
+    assert_eq!(ann["is_active"], false);
+
+    patch_user(&app, &boss.access, &ann_id, json!({"is_active": true}))
+        .await
+        .expect(200);
+    let (_, gone_token) = register_named(&app, "gone", "gone@example.com", "Gone").await;
+    assert_eq!(
+        list(&app, &boss.access, query).await["pagination"]["total"],
+        3
+    );
+    app.req(Method::DELETE, "/api/v1/users/me")
+        .token(&gone_token)
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect(204);
+    let page = list(&app, &boss.access, query).await;
+    assert_eq!(usernames(&page), ["ann", "boss"]);
+    assert_eq!(page["pagination"]["total"], 2);
+}

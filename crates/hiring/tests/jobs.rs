@@ -1180,3 +1180,91 @@ async fn search_index_rows_are_keyed_by_job() {
     assert_eq!(rows(&app, draft).await, (0, 0));
     assert_eq!(rows(&app, id).await, (1, 1));
 }
+
+/// Search pages are cached per instance, and every write through the services shows at once:
+/// new, edited and closed jobs, renamed companies; time-based flags follow the clock.
+#[tokio::test]
+async fn cached_search_answers_follow_every_write_at_once() {
+    let app = spawn().await;
+    let ada = register(&app, "ada").await;
+    let acme = company(&app, &ada, "Acme").await;
+    let a = create_job(
+        &app,
+        &ada.token,
+        with(job(&acme), json!({"title": "Walrus keeper"})),
+    )
+    .await;
+    assert_eq!(titles(&search(&app, "q=walrus").await), ["Walrus keeper"]);
+
+    // The page is reused: a row written behind the services' back is not seen...
+    app.state
+        .db
+        .execute_raw(Statement::from_sql_and_values(
+            app.state.db.get_database_backend(),
+            if app.is_postgres() {
+                "UPDATE job_postings SET title = $1 WHERE id = $2"
+            } else {
+                "UPDATE job_postings SET title = ? WHERE id = ?"
+            },
+            [
+                "Changed behind the cache".into(),
+                a.parse::<uuid::Uuid>().unwrap().into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(titles(&search(&app, "q=walrus").await), ["Walrus keeper"]);
+    // ...but a write through the service is, at once.
+    let b = create_job(
+        &app,
+        &ada.token,
+        with(job(&acme), json!({"title": "Walrus trainer"})),
+    )
+    .await;
+    let mut found = titles(&search(&app, "q=walrus").await);
+    found.sort();
+    assert_eq!(found, ["Changed behind the cache", "Walrus trainer"]);
+
+    call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/jobs/{a}"),
+        &ada.token,
+        Some(json!({"title": "Narwhal keeper"})),
+    )
+    .await
+    .expect(200);
+    assert_eq!(titles(&search(&app, "q=walrus").await), ["Walrus trainer"]);
+    assert_eq!(titles(&search(&app, "q=narwhal").await), ["Narwhal keeper"]);
+
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/jobs/{b}"),
+        &ada.token,
+        None,
+    )
+    .await
+    .expect(200);
+    assert!(titles(&search(&app, "q=walrus").await).is_empty());
+
+    let page = search(&app, &format!("company={acme}")).await;
+    assert_eq!(page["items"][0]["company"]["name"], "Acme");
+    call(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/companies/{acme}"),
+        &ada.token,
+        Some(json!({"name": "Acme Renamed"})),
+    )
+    .await
+    .expect(200);
+    let page = search(&app, &format!("company={acme}")).await;
+    assert_eq!(page["items"][0]["company"]["name"], "Acme Renamed");
+
+    // Time moves the stale flag even without a write.
+    assert_eq!(page["items"][0]["stale"], false);
+    app.clock.advance(chrono::Duration::days(31));
+    let page = search(&app, &format!("company={acme}")).await;
+    assert_eq!(page["items"][0]["stale"], true);
+}

@@ -256,7 +256,7 @@ impl Pagination {
 }
 
 /// `data` of a list response.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub pagination: Pagination,

@@ -97,6 +97,9 @@ pub struct Config {
     pub log_level: String,
     /// Trust `X-Forwarded-For` for the client IP (only behind a proxy you control).
     pub trust_proxy_headers: bool,
+    /// Seconds a public job search page is reused by this instance (0: never). Job and
+    /// application writes evict it at once on every instance; time-based flags lag by at most this.
+    pub job_search_cache_secs: u64,
 }
 
 impl Default for Config {
@@ -129,6 +132,7 @@ impl Default for Config {
             log_format: "json".into(),
             log_level: "info".into(),
             trust_proxy_headers: false,
+            job_search_cache_secs: 30,
         }
     }
 }
@@ -276,6 +280,12 @@ impl Config {
             return Err(ConfigError::new(
                 "request_timeout_secs",
                 "must be greater than 0",
+            ));
+        }
+        if self.job_search_cache_secs > 3600 {
+            return Err(ConfigError::new(
+                "job_search_cache_secs",
+                "must be at most 3600",
             ));
         }
         if self.lockout_threshold == 0 {

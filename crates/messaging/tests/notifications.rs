@@ -13,7 +13,7 @@ use vertechie_kernel::UserId;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::notify::{Notice, notify};
 use vertechie_kernel::testkit::{TestApp, TestResponse};
-use vertechie_server::testing::spawn;
+use vertechie_server::testing::{spawn, spawn_with};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -88,11 +88,17 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
         .unwrap()
 }
 
-/// Waits (up to 10 s) until every job (deliveries and the mail they queue) has run.
+/// Waits (up to 10 s) until every job (deliveries and the mail they queue) has run, but for
+/// digests still waiting for the end of their window.
 async fn wait_delivered(app: &TestApp) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let left = count(app, "SELECT COUNT(*) AS n FROM jobs WHERE status <> 'done'").await;
+        let left = count(
+            app,
+            "SELECT COUNT(*) AS n FROM jobs WHERE status <> 'done' \
+             AND NOT (kind = 'notify.digest' AND status = 'queued')",
+        )
+        .await;
         if left == 0 {
             return;
         }
@@ -108,6 +114,19 @@ async fn wait_delivered(app: &TestApp) {
 async fn notice_mails(app: &TestApp, user: &User) -> Vec<vertechie_kernel::mail::OutboxMail> {
     wait_delivered(app).await;
     app.outbox(&user.email)
+        .await
+        .into_iter()
+        .filter(|m| !m.subject.starts_with("Confirm your email"))
+        .collect()
+}
+
+/// The mails to `user` (newest first, the sign-up confirmation left out) once there are `n`.
+async fn wait_notice_mails(
+    app: &TestApp,
+    user: &User,
+    n: usize,
+) -> Vec<vertechie_kernel::mail::OutboxMail> {
+    app.wait_for_mail(&user.email, n + 1)
         .await
         .into_iter()
         .filter(|m| !m.subject.starts_with("Confirm your email"))
@@ -212,8 +231,15 @@ async fn notifications_are_stored_published_listed_and_read() {
     assert_eq!(item["body"], "Body of Third");
     assert_eq!(item["link"], "/jobs/1");
     assert!(item["read_at"].is_null());
-    // Default preference is both: a mail per notification too.
-    assert_eq!(notice_mails(&app, &ann).await.len(), 3);
+    // Default preference is both: mailed too — the first at once, the two that followed
+    // within ten minutes together in one digest at the end of the window.
+    let mails = notice_mails(&app, &ann).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].subject, "First");
+    app.clock
+        .advance(chrono::Duration::minutes(10) + chrono::Duration::seconds(1));
+    let mails = wait_notice_mails(&app, &ann, 2).await;
+    assert_eq!(mails[0].subject, "2 new notifications on VerTechie");
 
     // Pagination.
     let data = list(&app, &ann, "?page=2&limit=2").await;
@@ -320,7 +346,8 @@ async fn notifications_are_stored_published_listed_and_read() {
 
 #[tokio::test]
 async fn preferences_choose_the_channels() {
-    let app = spawn().await;
+    // The clock moves past two digest windows: tokens that outlive it.
+    let app = spawn_with(|c| c.access_token_ttl_secs = 86_400).await;
     let ann = register(&app, "ann").await;
 
     let res = call(
@@ -377,6 +404,8 @@ async fn preferences_choose_the_channels() {
         .collect();
     assert_eq!(titles, vec!["In app"]);
 
+    // Past the digest window, so the next notice is mailed on its own at once.
+    app.clock.advance(chrono::Duration::minutes(11));
     raise(&app, notice(&ann, "k.both", "Both")).await;
     wait_delivered(&app).await;
     let mails = notice_mails(&app, &ann).await;
@@ -403,6 +432,7 @@ async fn preferences_choose_the_channels() {
     )
     .await;
     assert_eq!(res.data(), &json!({"k.email": "in_app"}));
+    app.clock.advance(chrono::Duration::minutes(11));
     raise(&app, notice(&ann, "k.none", "Now both")).await;
     wait_delivered(&app).await;
     assert_eq!(notice_mails(&app, &ann).await.len(), 3);
@@ -457,6 +487,81 @@ async fn preferences_choose_the_channels() {
     )
     .await;
     assert_eq!(res.data(), &json!({"k.email": "in_app"}));
+}
+
+async fn held_digests(app: &TestApp) -> i64 {
+    count(
+        app,
+        "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'notify.digest' AND status = 'queued'",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn email_notices_within_ten_minutes_go_out_as_one_digest() {
+    // The clock moves half an hour: tokens that outlive it.
+    let app = spawn_with(|c| c.access_token_ttl_secs = 86_400).await;
+    let ann = register(&app, "ann").await;
+    let bob = register(&app, "bob").await;
+    app.wait_for_mail(&ann.email, 1).await;
+
+    // The first notice is mailed at once.
+    raise(&app, notice(&ann, "k.a", "First")).await;
+    wait_delivered(&app).await;
+    let mails = notice_mails(&app, &ann).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].subject, "First");
+
+    // Two more within ten minutes wait for one digest (one job queued for both); in-app
+    // copies are stored at once all the same, and another user is not held up.
+    app.clock.advance(chrono::Duration::minutes(3));
+    raise(&app, notice(&ann, "k.b", "Second")).await;
+    raise(&app, notice(&ann, "k.c", "Third")).await;
+    raise(&app, notice(&bob, "k.a", "Bob's first")).await;
+    wait_delivered(&app).await;
+    assert_eq!(notice_mails(&app, &ann).await.len(), 1);
+    assert_eq!(notice_mails(&app, &bob).await.len(), 1);
+    assert_eq!(held_digests(&app).await, 1);
+    assert_eq!(list(&app, &ann, "").await["unread_count"], 3);
+
+    // The window ends ten minutes after the first mail: one digest with both.
+    app.clock
+        .advance(chrono::Duration::minutes(7) + chrono::Duration::seconds(1));
+    let mails = wait_notice_mails(&app, &ann, 2).await;
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    assert_eq!(mails[0].subject, "2 new notifications on VerTechie");
+    let text = &mails[0].body_text;
+    assert!(
+        text.contains("* Second") && text.contains("* Third"),
+        "{text}"
+    );
+    assert!(text.contains("Body of Third"), "{text}");
+    assert!(text.contains("http://vertechie.test/jobs/1"), "{text}");
+    assert!(
+        text.contains("http://vertechie.test/settings/notifications"),
+        "{text}"
+    );
+    assert!(text.find("Second") < text.find("Third"), "oldest first");
+
+    // The digest opened a new window: a notice right after it waits again, and goes out
+    // on its own (not as a "1 new notifications" digest) when that window ends.
+    raise(&app, notice(&ann, "k.d", "Fourth")).await;
+    wait_delivered(&app).await;
+    assert_eq!(notice_mails(&app, &ann).await.len(), 2);
+    app.clock
+        .advance(chrono::Duration::minutes(10) + chrono::Duration::seconds(1));
+    let mails = wait_notice_mails(&app, &ann, 3).await;
+    assert_eq!(mails.len(), 3);
+    assert_eq!(mails[0].subject, "Fourth");
+
+    // A quiet user is mailed at once again.
+    app.clock.advance(chrono::Duration::minutes(11));
+    raise(&app, notice(&ann, "k.e", "Fifth")).await;
+    wait_delivered(&app).await;
+    let mails = notice_mails(&app, &ann).await;
+    assert_eq!(mails.len(), 4);
+    assert_eq!(mails[0].subject, "Fifth");
+    assert_eq!(held_digests(&app).await, 0);
 }
 
 #[tokio::test]

@@ -98,6 +98,8 @@ pub async fn build_state(
     });
     // Users changed by other instances (through the bus) are forgotten here too.
     vertechie_accounts::service::cache::spawn_listener(state.clone());
+    // Job searches cached here are emptied when another instance changes jobs.
+    vertechie_hiring::service::search_cache::spawn_listener(state.clone());
     // The realtime gateway's bus listener, session re-checks and presence heartbeat.
     vertechie_messaging::gateway::spawn(state.clone());
     Ok(state)
@@ -111,6 +113,7 @@ fn extensions() -> axum::http::Extensions {
     nav.0.extend(vertechie_hiring::nav());
     ext.insert(nav);
     ext.insert(vertechie_accounts::service::cache::UserViewCache::default());
+    ext.insert(vertechie_hiring::service::search_cache::SearchCache::default());
     ext.insert(vertechie_messaging::gateway::Gateway::default());
     ext
 }
@@ -192,7 +195,15 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     grace: Duration,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
     let (tx, mut rx) = watch::channel(false);
+    // Without TCP_NODELAY a WebSocket frame written right after another (a room message, then
+    // the ack) waits for the peer's delayed ACK: ~40 ms stalls, seen by tools/ws-load.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -16,6 +16,7 @@ use vertechie_kernel::{
 
 use crate::model::user;
 use crate::service::auth::revoke_all_sessions;
+use crate::service::cache::UserViewCache;
 use crate::service::views::UserView;
 use crate::service::{ClientInfo, find_live_user, roles_json, roles_of};
 
@@ -38,6 +39,14 @@ pub async fn list_users(
     search: UserSearch,
 ) -> AppResult<Page<UserView>> {
     actor.require_admin()?;
+    // Admin screens poll this list; answers are reused until any user changes (see
+    // `UserViewCache`), so a page costs a count and a read only after a change.
+    let cache = state.ext::<UserViewCache>();
+    let key = format!("{search:?}");
+    if let Some(hit) = cache.and_then(|c| c.get_list(&key)) {
+        return Ok((*hit).clone());
+    }
+    let generation = cache.map(UserViewCache::generation);
     let page = PageQuery {
         page: search.page,
         limit: search.limit,
@@ -70,11 +79,11 @@ pub async fn list_users(
         .limit(page.limit())
         .all(&state.db)
         .await?;
-    Ok(Page::new(
-        rows.iter().map(UserView::from).collect(),
-        total,
-        &page,
-    ))
+    let result = Page::new(rows.iter().map(UserView::from).collect(), total, &page);
+    if let (Some(c), Some(g)) = (cache, generation) {
+        c.put_list(key, result.clone(), g);
+    }
+    Ok(result)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,5 +1,5 @@
-//! The per-instance cache of `GET /users/me` answers and public profiles, and how every instance
-//! learns that a user changed.
+//! The per-instance cache of `GET /users/me` answers, public profiles and admin user lists, and
+//! how every instance learns that a user changed.
 //!
 //! `/users/me` is the most frequent authenticated read. Its answer only changes when the user
 //! row does, and every such write in accounts calls [`user_changed`] after it commits: that
@@ -11,6 +11,7 @@
 //! machine without Redis).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use uuid::Uuid;
 use vertechie_kernel::bus::Event;
-use vertechie_kernel::{AppState, UserId};
+use vertechie_kernel::{AppState, Page, UserId};
 
 use crate::service::views::{PublicUserView, UserView};
 
@@ -35,7 +36,7 @@ pub struct UserViewCache {
     inner: Arc<Inner>,
 }
 
-type Entries<T> = Mutex<HashMap<Uuid, (Instant, Arc<T>)>>;
+type Entries<T, K = Uuid> = Mutex<HashMap<K, (Instant, Arc<T>)>>;
 
 #[derive(Default)]
 struct Inner {
@@ -44,25 +45,39 @@ struct Inner {
     /// Public profiles (`GET /users/{id}`, `/u/{username}`): the user row with skills,
     /// experience and education, whose writes call [`user_changed`] too.
     profiles: Entries<PublicUserView>,
+    /// Admin user-list pages (`GET /api/v1/users`), keyed by the whole query. Any user change
+    /// can move any list, so every forget empties them all; registrations call
+    /// [`user_changed`] too.
+    lists: Entries<Page<UserView>, String>,
     /// Bumped by every forget: a read that started before it does not store what it read.
     generation: AtomicU64,
 }
 
-fn get_fresh<T>(map: &Entries<T>, id: UserId) -> Option<Arc<T>> {
+fn get_fresh<T, K: Hash + Eq>(map: &Entries<T, K>, key: &K) -> Option<Arc<T>> {
     let entries = map.lock().ok()?;
-    let (at, view) = entries.get(&id.0)?;
+    let (at, view) = entries.get(key)?;
     (at.elapsed() < USER_CACHE_TTL).then(|| view.clone())
 }
 
 impl UserViewCache {
     /// A fresh `/users/me` entry for `id`.
     pub fn get(&self, id: UserId) -> Option<Arc<UserView>> {
-        get_fresh(&self.inner.entries, id)
+        get_fresh(&self.inner.entries, &id.0)
     }
 
     /// A fresh public profile of `id`.
     pub fn get_profile(&self, id: UserId) -> Option<Arc<PublicUserView>> {
-        get_fresh(&self.inner.profiles, id)
+        get_fresh(&self.inner.profiles, &id.0)
+    }
+
+    /// A fresh admin list page for the query `key`.
+    pub fn get_list(&self, key: &str) -> Option<Arc<Page<UserView>>> {
+        get_fresh(&self.inner.lists, &key.to_owned())
+    }
+
+    /// Stores an admin list page (see [`UserViewCache::put`] for `generation`).
+    pub fn put_list(&self, key: String, page: Page<UserView>, generation: u64) {
+        self.store(&self.inner.lists, key, page, generation);
     }
 
     /// Call before reading the database; pass the result to [`UserViewCache::put`].
@@ -73,15 +88,15 @@ impl UserViewCache {
     /// Stores `view` unless some user changed since `generation` was taken (then what was read
     /// may already be out of date).
     pub fn put(&self, id: UserId, view: UserView, generation: u64) {
-        self.store(&self.inner.entries, id, view, generation);
+        self.store(&self.inner.entries, id.0, view, generation);
     }
 
     /// [`UserViewCache::put`] for a public profile.
     pub fn put_profile(&self, id: UserId, view: PublicUserView, generation: u64) {
-        self.store(&self.inner.profiles, id, view, generation);
+        self.store(&self.inner.profiles, id.0, view, generation);
     }
 
-    fn store<T>(&self, map: &Entries<T>, id: UserId, view: T, generation: u64) {
+    fn store<T, K: Hash + Eq>(&self, map: &Entries<T, K>, key: K, view: T, generation: u64) {
         let Ok(mut entries) = map.lock() else {
             return;
         };
@@ -92,7 +107,7 @@ impl UserViewCache {
         if entries.len() >= USER_CACHE_MAX {
             entries.clear();
         }
-        entries.insert(id.0, (Instant::now(), Arc::new(view)));
+        entries.insert(key, (Instant::now(), Arc::new(view)));
     }
 
     /// Drops the entries of `id`; reads in flight will not store theirs.
@@ -104,6 +119,17 @@ impl UserViewCache {
         if let Ok(mut m) = self.inner.profiles.lock() {
             m.remove(&id.0);
         }
+        if let Ok(mut m) = self.inner.lists.lock() {
+            m.clear();
+        }
+    }
+
+    /// Drops the admin list pages (users were added).
+    fn clear_lists(&self) {
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut m) = self.inner.lists.lock() {
+            m.clear();
+        }
     }
 
     /// Drops every entry (after missed bus messages).
@@ -113,6 +139,9 @@ impl UserViewCache {
             m.clear();
         }
         if let Ok(mut m) = self.inner.profiles.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.inner.lists.lock() {
             m.clear();
         }
     }
@@ -126,6 +155,17 @@ pub fn user_changed(state: &AppState, id: UserId) {
     state
         .bus
         .publish(Event::new(USER_CHANGED, json!({ "user_id": id.0 })));
+}
+
+/// After users were added in bulk (the demo seed): the admin lists here are dropped, and other
+/// instances drop theirs on the same bus topic with `user_id: null`.
+pub fn users_added(state: &AppState) {
+    if let Some(cache) = state.ext::<UserViewCache>() {
+        cache.clear_lists();
+    }
+    state
+        .bus
+        .publish(Event::new(USER_CHANGED, json!({ "user_id": null })));
 }
 
 /// Calls [`user_changed`] when dropped, i.e. on every way out of a function that writes a user's
@@ -169,6 +209,8 @@ pub fn spawn_listener(state: AppState) -> tokio::task::JoinHandle<()> {
                     {
                         forget_locally(&state, UserId(id));
                         state.sessions.forget_user(UserId(id));
+                    } else if let Some(cache) = state.ext::<UserViewCache>() {
+                        cache.clear_lists();
                     }
                 }
                 Ok(_) => {}

@@ -225,6 +225,9 @@ pub async fn seed_demo(state: &AppState, count: u32, password: &str) -> AppResul
             None => break,
         };
     }
+    if report.created > 0 {
+        super::cache::users_added(state);
+    }
     Ok(report)
 }
 

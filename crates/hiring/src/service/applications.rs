@@ -533,7 +533,14 @@ pub const EVENT_MOVED: &str = "hiring.application.stage_changed";
 pub const EVENT_REJECTED: &str = "hiring.application.rejected";
 pub const EVENT_WITHDRAWN: &str = "hiring.application.withdrawn";
 
-/// Publishes an application change on the kernel bus (call after the commit: listeners may read it).
+/// True for the application event topics above.
+pub fn is_event(topic: &str) -> bool {
+    [EVENT_APPLIED, EVENT_MOVED, EVENT_REJECTED, EVENT_WITHDRAWN].contains(&topic)
+}
+
+/// Publishes an application change on the kernel bus (call after the commit: listeners may read
+/// it). Listings show response rates and pipeline activity, so this instance's job search
+/// cache is emptied at once; other instances empty theirs when the event reaches them.
 pub(crate) fn publish(
     state: &AppState,
     topic: &str,
@@ -541,6 +548,7 @@ pub(crate) fn publish(
     j: &job::Model,
     actor: UserId,
 ) {
+    crate::service::search_cache::clear_locally(state);
     state.bus.publish(Event::new(
         topic,
         json!({

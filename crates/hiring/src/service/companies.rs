@@ -470,6 +470,7 @@ pub async fn update(
     row.updated_at = Set(state.clock.now());
     let row = row.update(&txn).await.map_err(|e| map_unique(e.into()))?;
     txn.commit().await?;
+    crate::service::search_cache::jobs_changed(state);
     Ok(CompanyView::from(&row))
 }
 
@@ -491,6 +492,7 @@ pub async fn delete(state: &AppState, actor: &CurrentUser, id: Uuid) -> AppResul
         .await?;
     company::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
+    crate::service::search_cache::jobs_changed(state);
     Ok(())
 }
 
@@ -532,6 +534,7 @@ pub async fn verify(
     )
     .await?;
     txn.commit().await?;
+    crate::service::search_cache::jobs_changed(state);
     Ok(CompanyView::from(&row))
 }
 

@@ -26,6 +26,7 @@ use crate::service::matching::{
     self, ExperienceLevel, JobSkill, MatchInput, MatchResult, ProfileSkill,
 };
 use crate::service::search::{self, JobQuery, Sort};
+use crate::service::search_cache::{SearchCache, jobs_changed};
 use crate::service::{CompanyRole, Refusal, find_company, require_role, role_in};
 
 /// An open job whose pipeline nobody touched for this many days is flagged `stale`.
@@ -897,6 +898,7 @@ pub async fn create(state: &AppState, actor: &CurrentUser, input: JobCreate) -> 
     search::index_job(&txn, &row).await?;
     crate::service::pipeline::ensure_stages(&txn, row.id, now).await?;
     txn.commit().await?;
+    jobs_changed(state);
     Ok(view(&row, &company, now, true))
 }
 
@@ -998,6 +1000,7 @@ pub async fn update(
     search::index_job(&txn, &row).await?;
     let company = find_company(&txn, row.company_id).await?;
     txn.commit().await?;
+    jobs_changed(state);
     Ok(view(&row, &company, now, true))
 }
 
@@ -1014,6 +1017,7 @@ pub async fn delete(state: &AppState, actor: &CurrentUser, id: Uuid) -> AppResul
             .await?;
         job::Entity::delete_by_id(id).exec(&txn).await?;
         txn.commit().await?;
+        jobs_changed(state);
         return Ok(Removed::Deleted);
     }
     let row = if current.status == "closed" {
@@ -1026,6 +1030,7 @@ pub async fn delete(state: &AppState, actor: &CurrentUser, id: Uuid) -> AppResul
     };
     let company = find_company(&txn, row.company_id).await?;
     txn.commit().await?;
+    jobs_changed(state);
     Ok(Removed::Closed(Box::new(view(&row, &company, now, true))))
 }
 
@@ -1048,8 +1053,12 @@ fn query_enum(field: &str, value: Option<&str>, allowed: &[&str]) -> AppResult<O
     }
 }
 
-/// Public search over open jobs.
+/// Public search over open jobs, through this instance's [`SearchCache`].
 pub async fn list(state: &AppState, s: JobSearch) -> AppResult<Page<JobView>> {
+    SearchCache::get_or_read(state, &s, || search_jobs(state, &s)).await
+}
+
+async fn search_jobs(state: &AppState, s: &JobSearch) -> AppResult<Page<JobView>> {
     let now = state.clock.now();
     let page = PageQuery {
         page: s.page,
@@ -1277,6 +1286,7 @@ impl JobHandler for CloseStaleJobs {
         let closed = close_stale(&state.db, now).await?;
         if closed > 0 {
             tracing::info!(closed, "closed stale jobs");
+            jobs_changed(state);
         }
         queue_next(state, now + Duration::hours(CLOSE_STALE_EVERY_HOURS)).await?;
         Ok(())

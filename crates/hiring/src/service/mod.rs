@@ -7,6 +7,7 @@ pub mod matching;
 pub mod members;
 pub mod pipeline;
 pub mod search;
+pub mod search_cache;
 pub mod seed;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};

@@ -152,17 +152,20 @@ pub async fn search<C: ConnectionTrait>(conn: &C, q: &JobQuery) -> Result<(Vec<U
     };
     let text = !q.terms.is_empty();
     let mut from = "job_postings j".to_owned();
+    // The same matches without the score, for the count: ranking every match of a common word
+    // is most of a text query's cost, and the count does not need it.
+    let mut count_from = from.clone();
     let mut rank = String::new();
     let mut wh = Vec::new();
     if text {
         match backend {
             DatabaseBackend::Postgres => {
+                // One table: the GIN index finds the matches, filters apply to the same rows,
+                // and the rank is computed for them only (a join with a ranked subquery made
+                // the planner probe every open job: 320 ms instead of 115 ms at 100,000 jobs).
                 let ph = p.push(q.terms.join(" "));
-                from.push_str(&format!(
-                    " JOIN (SELECT id AS fid, ts_rank(search_tsv, tq) AS score \
-                     FROM job_postings, plainto_tsquery('simple', {ph}) tq WHERE search_tsv @@ tq) f ON f.fid = j.id"
-                ));
-                rank = "f.score".to_owned();
+                wh.push(format!("j.search_tsv @@ plainto_tsquery('simple', {ph})"));
+                rank = format!("ts_rank(j.search_tsv, plainto_tsquery('simple', {ph}))");
             }
             _ => {
                 // CROSS JOIN makes SQLite read the matches first and look each job up by id.
@@ -172,6 +175,10 @@ pub async fn search<C: ConnectionTrait>(conn: &C, q: &JobQuery) -> Result<(Vec<U
                 from = format!(
                     "(SELECT job_id AS fid, bm25(job_postings_fts, 0.0, 10.0, 1.0, 4.0) AS score \
                      FROM job_postings_fts WHERE job_postings_fts MATCH {ph}) f CROSS JOIN job_postings j"
+                );
+                count_from = format!(
+                    "(SELECT job_id AS fid FROM job_postings_fts WHERE job_postings_fts MATCH {ph}) f \
+                     CROSS JOIN job_postings j"
                 );
                 wh.push("j.id = f.fid".to_owned());
                 rank = "f.score".to_owned();
@@ -221,7 +228,7 @@ pub async fn search<C: ConnectionTrait>(conn: &C, q: &JobQuery) -> Result<(Vec<U
     }
     let where_sql = wh.join(" AND ");
 
-    let count_sql = format!("SELECT COUNT(*) AS n FROM {from} WHERE {where_sql}");
+    let count_sql = format!("SELECT COUNT(*) AS n FROM {count_from} WHERE {where_sql}");
     let total = CountRow::find_by_statement(Statement::from_sql_and_values(
         backend,
         &count_sql,

@@ -157,6 +157,7 @@ pub async fn seed_demo(
     let company_ids = seed_companies(state, companies, &mut report).await?;
     let job_ids = seed_jobs(state, &company_ids, jobs, &mut report).await?;
     seed_applications(state, companies, &job_ids, applications, &mut report).await?;
+    crate::service::search_cache::jobs_changed(state);
     Ok(report)
 }
 

@@ -7,4 +7,5 @@ pub mod chat_reaction;
 pub mod chat_room;
 pub mod chat_scheduled_message;
 pub mod notification;
+pub mod notification_email;
 pub mod notification_preference;

@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use vertechie_accounts::model::user;
@@ -23,7 +24,9 @@ use vertechie_kernel::{
     AppError, AppResult, AppState, CurrentUser, FieldError, PageQuery, Pagination,
 };
 
-use crate::model::{notification, notification_preference as preference};
+use crate::model::{
+    notification, notification_email as email, notification_preference as preference,
+};
 
 /// The bus topic of a stored notification.
 pub const TOPIC: &str = "notification";
@@ -34,6 +37,13 @@ pub const BODY_MAX: usize = 5000;
 pub const LINK_MAX: usize = 500;
 /// Kinds one user may set preferences for.
 pub const PREFERENCES_MAX: usize = 100;
+/// At most one notification e-mail per user in this window: the first notice is mailed at
+/// once, later ones wait and go out together as one digest when the window ends.
+pub const DIGEST_WINDOW_MINUTES: i64 = 10;
+/// The job that mails a user's held notices.
+pub const DIGEST_JOB: &str = "notify.digest";
+/// Mailed notices are kept this long (the last one decides the window), then pruned.
+const EMAIL_LOG_DAYS: i64 = 2;
 
 /// A notification as its recipient sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -255,7 +265,12 @@ pub async fn deliver(state: &AppState, delivery: Delivery) -> anyhow::Result<()>
     let Delivery { id, notice } = delivery;
     let uid = notice.user_id.as_uuid();
     let txn = begin_write(&state.db).await?;
-    let Some(recipient) = user::Entity::find_by_id(uid).one(&txn).await? else {
+    // Locked (PostgreSQL) so two deliveries to one user decide "mail now or hold" in turn.
+    let Some(recipient) = user::Entity::find_by_id(uid)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+    else {
         tracing::info!(user_id = %uid, kind = %notice.kind, "notification for a user that no longer exists dropped");
         return Ok(());
     };
@@ -268,7 +283,7 @@ pub async fn deliver(state: &AppState, delivery: Delivery) -> anyhow::Result<()>
     }
     let channel = channel_for(&txn, uid, &notice.kind).await?;
     let in_app = matches!(channel.as_str(), "in_app" | "both");
-    let email = matches!(channel.as_str(), "email" | "both");
+    let by_email = matches!(channel.as_str(), "email" | "both");
     let now = state.clock.now();
     let link = notice.link.as_deref().map(|l| truncate(l, LINK_MAX));
     let stored = if in_app {
@@ -289,33 +304,19 @@ pub async fn deliver(state: &AppState, delivery: Delivery) -> anyhow::Result<()>
     } else {
         None
     };
-    if email && recipient.deleted_at.is_none() {
-        let mut text = notice.body.clone();
-        if let Some(link) = &link {
-            let url = if link.starts_with('/') {
-                format!(
-                    "{}{}",
-                    state.config.public_base().trim_end_matches('/'),
-                    link
-                )
-            } else {
-                link.clone()
-            };
-            text.push_str(&format!("\n\n{url}"));
-        }
-        state
-            .mailer
-            .queue(
-                &txn,
-                now,
-                &Email {
-                    to: recipient.email.clone(),
-                    subject: truncate(&notice.title, TITLE_MAX),
-                    text,
-                    html: None,
-                },
-            )
-            .await?;
+    if by_email && recipient.deleted_at.is_none() {
+        let link = link.as_deref().map(|l| absolute_link(state, l));
+        email_notice(
+            state,
+            &txn,
+            &recipient,
+            &notice.kind,
+            &notice.title,
+            &notice.body,
+            link,
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     if let Some(n) = stored {
@@ -330,6 +331,180 @@ pub async fn deliver(state: &AppState, delivery: Delivery) -> anyhow::Result<()>
     Ok(())
 }
 
+fn absolute_link(state: &AppState, link: &str) -> String {
+    if link.starts_with('/') {
+        format!(
+            "{}{}",
+            state.config.public_base().trim_end_matches('/'),
+            link
+        )
+    } else {
+        link.to_owned()
+    }
+}
+
+fn single_mail_text(body: &str, link: Option<&str>) -> String {
+    match link {
+        Some(url) => format!("{body}\n\n{url}"),
+        None => body.to_owned(),
+    }
+}
+
+/// Mails a notice now, or holds it for a digest when the user was mailed less than
+/// [`DIGEST_WINDOW_MINUTES`] ago (or notices are already waiting). The first notice held in a
+/// window queues the digest job for the end of the window. Runs in the delivery's transaction.
+#[allow(clippy::too_many_arguments)]
+async fn email_notice<C: ConnectionTrait>(
+    state: &AppState,
+    txn: &C,
+    recipient: &user::Model,
+    kind: &str,
+    title: &str,
+    body: &str,
+    link: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let uid = recipient.id;
+    let window = Duration::minutes(DIGEST_WINDOW_MINUTES);
+    let last_sent: Option<DateTime<Utc>> = email::Entity::find()
+        .filter(email::Column::UserId.eq(uid))
+        .filter(email::Column::SentAt.is_not_null())
+        .order_by_desc(email::Column::SentAt)
+        .one(txn)
+        .await?
+        .and_then(|e| e.sent_at);
+    let oldest_held = email::Entity::find()
+        .filter(email::Column::UserId.eq(uid))
+        .filter(email::Column::SentAt.is_null())
+        .order_by_asc(email::Column::Id)
+        .one(txn)
+        .await?;
+    let in_window = last_sent.is_some_and(|t| now < t + window);
+    let mail_now = oldest_held.is_none() && !in_window;
+    let title = truncate(title, TITLE_MAX);
+    email::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(uid),
+        kind: Set(truncate(kind, KIND_MAX)),
+        title: Set(title.clone()),
+        body: Set(truncate(body, BODY_MAX)),
+        link: Set(link.clone()),
+        created_at: Set(now),
+        sent_at: Set(mail_now.then_some(now)),
+    }
+    .insert(txn)
+    .await?;
+    if mail_now {
+        state
+            .mailer
+            .queue(
+                txn,
+                now,
+                &Email {
+                    to: recipient.email.clone(),
+                    subject: title,
+                    text: single_mail_text(body, link.as_deref()),
+                    html: None,
+                },
+            )
+            .await?;
+        email::Entity::delete_many()
+            .filter(email::Column::UserId.eq(uid))
+            .filter(email::Column::SentAt.lt(now - Duration::days(EMAIL_LOG_DAYS)))
+            .exec(txn)
+            .await?;
+        return Ok(());
+    }
+    // The first held notice schedules the digest. If notices have waited far past their
+    // window (the digest job failed for good), schedule another rather than hold forever.
+    let stuck = oldest_held
+        .as_ref()
+        .is_some_and(|o| o.created_at + window * 3 < now);
+    if oldest_held.is_none() || stuck {
+        let due = last_sent.map_or(now, |t| t + window).max(now);
+        state
+            .jobs
+            .enqueue_at(txn, now, due, DIGEST_JOB, json!({ "user_id": uid }))
+            .await?;
+    }
+    Ok(())
+}
+
+/// The `notify.digest` job: mails everything held for the user as one message (a single held
+/// notice goes out as its own mail), and marks it sent. Nothing held (already sent by an
+/// earlier run) → nothing.
+pub async fn send_digest(state: &AppState, user_id: Uuid) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    let recipient = user::Entity::find_by_id(user_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    let held = email::Entity::find()
+        .filter(email::Column::UserId.eq(user_id))
+        .filter(email::Column::SentAt.is_null())
+        .order_by_asc(email::Column::Id)
+        .all(&txn)
+        .await?;
+    let Some(recipient) = recipient.filter(|u| u.deleted_at.is_none()) else {
+        // Deleted (anonymised) accounts get no mail; drop what was held.
+        email::Entity::delete_many()
+            .filter(email::Column::UserId.eq(user_id))
+            .filter(email::Column::SentAt.is_null())
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        return Ok(());
+    };
+    if held.is_empty() {
+        return Ok(());
+    }
+    let mail = if let [only] = held.as_slice() {
+        Email {
+            to: recipient.email.clone(),
+            subject: only.title.clone(),
+            text: single_mail_text(&only.body, only.link.as_deref()),
+            html: None,
+        }
+    } else {
+        Email {
+            to: recipient.email.clone(),
+            subject: format!("{} new notifications on VerTechie", held.len()),
+            text: digest_text(state, &held),
+            html: None,
+        }
+    };
+    state.mailer.queue(&txn, now, &mail).await?;
+    email::Entity::update_many()
+        .col_expr(email::Column::SentAt, Expr::value(Some(now)))
+        .filter(email::Column::Id.is_in(held.iter().map(|e| e.id)))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn digest_text(state: &AppState, held: &[email::Model]) -> String {
+    let mut text = format!(
+        "You have {} new notifications since our last e-mail:\n",
+        held.len()
+    );
+    for e in held {
+        text.push_str(&format!("\n* {}\n", e.title));
+        for line in e.body.lines().take(5) {
+            text.push_str(&format!("  {line}\n"));
+        }
+        if let Some(link) = &e.link {
+            text.push_str(&format!("  {link}\n"));
+        }
+    }
+    text.push_str(&format!(
+        "\nChoose what reaches you by e-mail: {}\n",
+        absolute_link(state, "/settings/notifications")
+    ));
+    text
+}
+
 struct Deliver;
 
 #[async_trait::async_trait]
@@ -339,7 +514,25 @@ impl JobHandler for Deliver {
     }
 }
 
-/// The messaging job handlers (`notify.deliver`), registered by the server.
+struct Digest;
+
+#[derive(Deserialize)]
+struct DigestPayload {
+    user_id: Uuid,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for Digest {
+    async fn run(&self, state: &AppState, payload: serde_json::Value) -> anyhow::Result<()> {
+        let p: DigestPayload = serde_json::from_value(payload)?;
+        send_digest(state, p.user_id).await
+    }
+}
+
+/// The notification job handlers (`notify.deliver`, `notify.digest`), registered by the server.
 pub fn job_handlers() -> Vec<(&'static str, Arc<dyn JobHandler>)> {
-    vec![(NOTIFY_JOB, Arc::new(Deliver))]
+    vec![
+        (NOTIFY_JOB, Arc::new(Deliver)),
+        (DIGEST_JOB, Arc::new(Digest)),
+    ]
 }
