@@ -132,8 +132,12 @@ run_backend() {
                 curl -fsS -o /dev/null "$base$path"
                 printf '   %-55s %s\n' "$path" "$(curl -fsS -o /dev/null -w '%{time_total}' "$base$path")"
             done
+        else
+            # Uncached requests left running by an interrupted warm-up would still hold the
+            # cores when the measured run starts (the server finishes what it began), so the
+            # uncached run is warmed by the serial pass above only.
+            wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$DATA/search.lua" "$base" >/dev/null
         fi
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$DATA/search.lua" "$base" >/dev/null
         local out="$DATA/wrk-$backend-$mode.txt"
         wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 30s --latency -s "$DATA/search.lua" "$base" | tee "$out"
         local rss
