@@ -371,6 +371,11 @@ pub fn bearer(headers: &http::HeaderMap) -> Option<&str> {
 
 /// Name of the HttpOnly cookie carrying a browser's session (`<session id>.<secret>`).
 pub const SESSION_COOKIE: &str = "vt_session";
+/// Name of the cookie holding a browser's CSRF token (double submit: page forms send it as the
+/// `csrf_token` field, scripts as the [`CSRF_HEADER`] header; pages expose it in a meta tag).
+pub const CSRF_COOKIE: &str = "vt_csrf";
+/// The header a script sends the CSRF token in when it writes to the API with the cookie.
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The value of cookie `name` in the request, if any.
 pub fn cookie<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
@@ -414,9 +419,42 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> AppResult<Option<C
     }
     let user = user_of(state, bearer_token(parts), &parts.headers).await?;
     if let Some(u) = &user {
+        check_api_csrf(parts, u)?;
         parts.extensions.insert(u.clone());
     }
     Ok(user)
+}
+
+/// A browser sends the session cookie with any site's request, so an API write authenticated by
+/// the cookie must prove it comes from our own pages: the `X-CSRF-Token` header equal to the
+/// `vt_csrf` cookie, which another site can neither read nor set. Bearer tokens are never sent
+/// by the browser on its own and need no such proof; page forms carry the token in their body
+/// and are checked by the web crate's `CsrfForm`, so only `/api/` paths are checked here.
+fn check_api_csrf(parts: &Parts, user: &CurrentUser) -> AppResult<()> {
+    use axum::http::Method;
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !user.via_cookie || safe || !parts.uri.path().starts_with("/api/") {
+        return Ok(());
+    }
+    let expected = cookie(&parts.headers, CSRF_COOKIE).unwrap_or("");
+    let given = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !expected.is_empty() && constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "CSRF_FAILED",
+            "Writes with the session cookie need the X-CSRF-Token header (the vt_csrf cookie's value)",
+        ))
+    }
+}
+
+/// Compares secrets without an early exit, so the time taken tells nothing about the match.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl FromRequestParts<AppState> for CurrentUser {

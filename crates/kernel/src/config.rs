@@ -100,6 +100,23 @@ pub struct Config {
     /// Seconds a public job search page is reused by this instance (0: never). Job and
     /// application writes evict it at once on every instance; time-based flags lag by at most this.
     pub job_search_cache_secs: u64,
+    /// Largest uploaded file in bytes (`POST /api/v1/files`); beyond it 413 `FILE_TOO_LARGE`.
+    pub files_max_bytes: u64,
+    /// Lifetime of a signed download link (`/files/{id}?exp=&sig=`) in seconds.
+    pub file_link_ttl_secs: u64,
+    /// S3 bucket for uploaded files; when absent they are stored under `<data_dir>/files`.
+    /// Needs a binary built with the `s3` feature.
+    pub s3_bucket: Option<String>,
+    /// S3-compatible endpoint (MinIO, moto, …); absent means AWS.
+    pub s3_endpoint: Option<String>,
+    /// S3 region.
+    pub s3_region: String,
+    /// S3 access key id; absent: the `AWS_*` environment (or instance credentials) is used.
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key.
+    pub s3_secret_access_key: Option<Secret>,
+    /// Allow a plain `http://` S3 endpoint (local test servers).
+    pub s3_allow_http: bool,
 }
 
 impl Default for Config {
@@ -133,6 +150,14 @@ impl Default for Config {
             log_level: "info".into(),
             trust_proxy_headers: false,
             job_search_cache_secs: 30,
+            files_max_bytes: 10 * 1024 * 1024,
+            file_link_ttl_secs: 3600,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_allow_http: false,
         }
     }
 }
@@ -173,6 +198,10 @@ impl ConfigError {
 
 /// Every environment variable the configuration reads, for `--help` and the README.
 pub const ENV_PREFIX: &str = "VERTECHIE_";
+
+/// The largest `files_max_bytes` accepted (5 GiB): uploads stream to the store, so memory is not
+/// the bound, but a bigger limit is almost certainly a typo.
+pub const FILES_MAX_BYTES_CAP: u64 = 5 * 1024 * 1024 * 1024;
 
 impl Config {
     /// Layers defaults, the optional TOML file, `VERTECHIE_*`, `DATABASE_URL`/`REDIS_URL`, then
@@ -297,6 +326,7 @@ impl Config {
         if !matches!(self.log_format.as_str(), "json" | "pretty") {
             return Err(ConfigError::new("log_format", "must be json or pretty"));
         }
+        self.validate_files()?;
         for origin in &self.cors_origins {
             if http::HeaderValue::from_str(origin).is_err() || !origin.contains("://") {
                 return Err(ConfigError::new(
@@ -304,6 +334,59 @@ impl Config {
                     format!("{origin:?} is not an origin"),
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// The file upload and object storage settings.
+    fn validate_files(&self) -> Result<(), ConfigError> {
+        if self.files_max_bytes == 0 || self.files_max_bytes > FILES_MAX_BYTES_CAP {
+            return Err(ConfigError::new(
+                "files_max_bytes",
+                format!("must be between 1 and {FILES_MAX_BYTES_CAP}"),
+            ));
+        }
+        if !(1..=7 * 86_400).contains(&self.file_link_ttl_secs) {
+            return Err(ConfigError::new(
+                "file_link_ttl_secs",
+                "must be between 1 and 604800 (7 days)",
+            ));
+        }
+        let Some(bucket) = &self.s3_bucket else {
+            return Ok(());
+        };
+        if !cfg!(feature = "s3") {
+            return Err(ConfigError::new(
+                "s3_bucket",
+                "S3 storage is configured but this binary was built without the `s3` feature \
+                 (cargo build --features s3); unset s3_bucket to store files under data_dir",
+            ));
+        }
+        if bucket.trim().is_empty() {
+            return Err(ConfigError::new("s3_bucket", "must not be empty"));
+        }
+        if let Some(endpoint) = &self.s3_endpoint {
+            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                return Err(ConfigError::new(
+                    "s3_endpoint",
+                    "must start with http:// or https://",
+                ));
+            }
+            if endpoint.starts_with("http://") && !self.s3_allow_http {
+                return Err(ConfigError::new(
+                    "s3_endpoint",
+                    "is plain http://; set s3_allow_http = true to allow it",
+                ));
+            }
+        }
+        if self.s3_region.trim().is_empty() {
+            return Err(ConfigError::new("s3_region", "must not be empty"));
+        }
+        if self.s3_access_key_id.is_some() != self.s3_secret_access_key.is_some() {
+            return Err(ConfigError::new(
+                "s3_access_key_id",
+                "s3_access_key_id and s3_secret_access_key go together",
+            ));
         }
         Ok(())
     }
@@ -451,6 +534,57 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.key, "rate_limit_per_min");
+    }
+
+    #[test]
+    fn file_settings_are_checked() {
+        let load = |v: serde_json::Value| Config::load(None, Figment::from(Serialized::globals(v)));
+        let cfg = load(serde_json::json!({})).unwrap();
+        assert_eq!(cfg.files_max_bytes, 10_485_760);
+        assert_eq!(cfg.file_link_ttl_secs, 3600);
+        assert_eq!(cfg.s3_region, "us-east-1");
+        assert_eq!(
+            load(serde_json::json!({"files_max_bytes": 0}))
+                .unwrap_err()
+                .key,
+            "files_max_bytes"
+        );
+        assert_eq!(
+            load(serde_json::json!({"file_link_ttl_secs": 0}))
+                .unwrap_err()
+                .key,
+            "file_link_ttl_secs"
+        );
+        let s3 = load(serde_json::json!({"s3_bucket": "b", "s3_secret_access_key": "k"}));
+        let err = s3.unwrap_err();
+        assert_eq!(
+            err.key,
+            if cfg!(feature = "s3") {
+                "s3_access_key_id"
+            } else {
+                "s3_bucket"
+            }
+        );
+        let shown = Config {
+            s3_secret_access_key: Some(Secret::new("s3-secret-value")),
+            ..Config::default()
+        }
+        .masked_toml();
+        assert!(!shown.contains("s3-secret-value"), "{shown}");
+    }
+
+    #[cfg(not(feature = "s3"))]
+    #[test]
+    fn s3_without_the_feature_refuses_to_start_naming_the_key() {
+        let err = Config::load(
+            None,
+            Figment::from(Serialized::globals(
+                serde_json::json!({"s3_bucket": "files"}),
+            )),
+        )
+        .unwrap_err();
+        assert_eq!(err.key, "s3_bucket");
+        assert!(err.to_string().contains("`s3` feature"), "{err}");
     }
 
     #[test]

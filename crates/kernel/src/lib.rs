@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod fts;
 pub mod id;
 pub mod jobs;
@@ -20,6 +21,7 @@ pub mod notify;
 pub mod ops;
 pub mod ratelimit;
 pub mod state;
+pub mod storage;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 

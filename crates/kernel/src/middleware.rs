@@ -152,7 +152,7 @@ async fn edge_middleware(State(edge): State<EdgeState>, mut req: Request, next: 
 
     let status = res.status();
     if (status.is_client_error() || status.is_server_error())
-        && path.starts_with("/api/")
+        && (path.starts_with("/api/") || path.starts_with("/files/"))
         && !is_json(&res)
     {
         // A framework-made error (unknown route, wrong method, body limit, timeout): same envelope.

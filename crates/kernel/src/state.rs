@@ -11,6 +11,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::jobs::JobQueue;
 use crate::mail::Mailer;
+use crate::storage::Storage;
 
 #[derive(Clone)]
 pub struct AppState(Arc<AppStateInner>);
@@ -28,6 +29,8 @@ pub struct AppStateInner {
     pub redis: Option<redis::aio::ConnectionManager>,
     /// Events between the parts of the app, and between instances when Redis is configured.
     pub bus: EventBus,
+    /// Uploaded files' bytes (local directory or S3) and their signed download links.
+    pub storage: Storage,
     /// Typed values the server registers for the domains (e.g. the page navigation), so the kernel
     /// needs no field per domain.
     pub extensions: http::Extensions,

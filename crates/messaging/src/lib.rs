@@ -6,10 +6,12 @@ mod api;
 pub mod gateway;
 mod migrations;
 pub mod model;
+mod pages;
 pub mod service;
 
 pub use api::router;
 pub use migrations::migrations;
+pub use pages::{nav, router as pages_router};
 
 /// The messaging job handlers (`notify.deliver`, `chat.send_scheduled`), registered by the
 /// server.

@@ -1620,3 +1620,44 @@ async fn object_rooms_are_made_once_for_other_domains() {
         .unwrap_err();
     assert_eq!(err.code, "NOT_FOUND");
 }
+
+/// Presence contacts come from rooms of at most `PRESENCE_ROOM_MAX` members: sharing a crowd
+/// does not make people each other's contacts (their coming and going would cost the square of
+/// the room's size in frames); a small room or a DM does.
+#[tokio::test]
+async fn large_rooms_do_not_make_presence_contacts() {
+    use vertechie_messaging::service::chat;
+    let app = spawn().await;
+    let ann = register(&app, "ann").await;
+    let bob = register(&app, "bob").await;
+    let cat = register(&app, "cat").await;
+    let big = room(&app, &ann, "Everyone", "public").await;
+    join(&app, &bob, &big).await;
+    join(&app, &cat, &big).await;
+    let bob_id: Uuid = bob.id.parse().unwrap();
+    let contacts = |app: &TestApp| {
+        let state = app.state.clone();
+        async move {
+            let mut c = chat::contacts(&state, bob_id).await.unwrap();
+            c.sort();
+            c
+        }
+    };
+    let mut both: Vec<Uuid> = vec![ann.id.parse().unwrap(), cat.id.parse().unwrap()];
+    both.sort();
+    assert_eq!(contacts(&app).await, both, "a room of three");
+
+    let limit = chat::PRESENCE_ROOM_MAX as usize;
+    for n in 0..limit - 3 {
+        let u = register(&app, &format!("crowd{n:03}")).await;
+        join(&app, &u, &big).await;
+    }
+    // Exactly the limit: still contacts.
+    assert_eq!(contacts(&app).await.len(), limit - 1);
+    let last = register(&app, "onemore").await;
+    join(&app, &last, &big).await;
+    assert!(contacts(&app).await.is_empty(), "a room over the limit");
+    // A direct conversation makes a contact whatever else is shared.
+    dm(&app, &bob, &cat, "hi").await;
+    assert_eq!(contacts(&app).await, vec![cat.id.parse::<Uuid>().unwrap()]);
+}

@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{User, add, dm, get, join, register, room, send};
+use common::{PNG, User, add, dm, download, get, join, register, room, send, upload};
 use futures::{SinkExt, StreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -473,6 +473,61 @@ async fn read_receipts_reach_the_other_side_of_a_conversation() {
         f["message"]["body"] == "over http"
     })
     .await;
+}
+
+#[tokio::test]
+async fn socket_messages_carry_attachments_with_working_links() {
+    let app = spawn().await;
+    let alice = register(&app, "alice").await;
+    let bob = register(&app, "bob").await;
+    let lobby = room(&app, &alice, "Lobby", "public").await;
+    join(&app, &bob, &lobby).await;
+    let png = upload(&app, &alice, "pixel.png", PNG).await["id"].clone();
+    let his = upload(&app, &bob, "his.png", PNG).await["id"].clone();
+    let mut a = connect(&app, &alice).await;
+    let mut b = connect(&app, &bob).await;
+
+    // Files without a body; the other member receives them live, with a link that downloads.
+    let ack = a
+        .ok(json!({"type": "send_message", "room_id": lobby, "attachments": [png]}))
+        .await;
+    let m = ack["message"].clone();
+    assert_eq!(m["body"], "");
+    assert_eq!(m["attachments"][0]["id"], png);
+    assert_eq!(m["attachments"][0]["content_type"], "image/png");
+    let got = b
+        .wait_for("new_message", |f| f["message"]["id"] == m["id"])
+        .await;
+    let url = got["message"]["attachments"][0]["url"].as_str().unwrap();
+    assert_eq!(download(&app, url).await, (200, PNG.to_vec()));
+
+    // Someone else's file is refused with the element named; nothing is sent.
+    let e = a
+        .error(
+            json!({"type": "send_message", "room_id": lobby, "body": "x", "attachments": [his]}),
+            "VALIDATION_ERROR",
+        )
+        .await;
+    assert_eq!(e["fields"][0]["field"], "attachments[0]");
+    // Without files a body is still required.
+    let e = a
+        .error(
+            json!({"type": "send_message", "room_id": lobby, "attachments": []}),
+            "VALIDATION_ERROR",
+        )
+        .await;
+    assert_eq!(e["fields"][0]["field"], "body");
+
+    // A direct message with the same file (a file may be attached more than once).
+    let ack = a
+        .ok(json!({"type": "send_direct_message", "to": bob.id, "body": "again", "attachments": [png]}))
+        .await;
+    let dm_id = ack["message"]["id"].clone();
+    let got = b
+        .wait_for("new_direct_message", |f| f["message"]["id"] == dm_id)
+        .await;
+    assert_eq!(got["message"]["attachments"][0]["id"], png);
+    assert_eq!(got["message"]["body"], "again");
 }
 
 #[tokio::test]

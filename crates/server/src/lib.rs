@@ -17,6 +17,7 @@ use vertechie_kernel::clock::SharedClock;
 use vertechie_kernel::config::Config;
 use vertechie_kernel::jobs::{Handlers, JobQueue};
 use vertechie_kernel::mail::Mailer;
+use vertechie_kernel::storage::Storage;
 use vertechie_kernel::{AppState, AppStateInner};
 
 #[cfg(feature = "testkit")]
@@ -82,6 +83,12 @@ pub async fn build_state(
         }
         _ => EventBus::in_process(),
     };
+    let storage = Storage::from_config(&cfg, secret.expose().as_bytes())?;
+    tracing::info!(
+        backend = storage.backend(),
+        max_bytes = storage.max_bytes,
+        "file storage ready"
+    );
     let state = AppState::new(AppStateInner {
         tokens: TokenKeys::new(secret.expose().as_bytes(), cfg.access_token_ttl_secs),
         passwords: PasswordHasher::from_config(&cfg)?,
@@ -94,6 +101,7 @@ pub async fn build_state(
         mailer,
         redis,
         bus,
+        storage,
         extensions: extensions(),
     });
     // Users changed by other instances (through the bus) are forgotten here too.
@@ -111,6 +119,7 @@ fn extensions() -> axum::http::Extensions {
     let mut nav = vertechie_web::Navigation::default();
     nav.0.extend(vertechie_accounts::nav());
     nav.0.extend(vertechie_hiring::nav());
+    nav.0.extend(vertechie_messaging::nav());
     ext.insert(nav);
     ext.insert(vertechie_accounts::service::cache::UserViewCache::default());
     ext.insert(vertechie_hiring::service::search_cache::SearchCache::default());
@@ -128,6 +137,7 @@ fn extensions() -> axum::http::Extensions {
         (name = "hiring", description = "Companies, their members and roles, company verification, jobs, job search, saved jobs"),
         (name = "messaging", description = "Notifications and their delivery preferences"),
         (name = "chat", description = "Chat rooms, members and roles, messages, reactions, direct conversations, read state, search, send later"),
+        (name = "files", description = "File uploads (type from the bytes, size-capped), owner-only metadata and deletion, downloads through expiring signed links"),
     )
 )]
 struct ApiDoc;
@@ -155,6 +165,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(vertechie_accounts::router())
         .merge(vertechie_hiring::router())
         .merge(vertechie_messaging::router())
+        .merge(vertechie_kernel::files::router())
 }
 
 /// The OpenAPI document generated from the handlers.
@@ -180,6 +191,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(vertechie_web::router())
         .merge(vertechie_accounts::pages_router())
         .merge(vertechie_hiring::pages_router())
+        .merge(vertechie_messaging::pages_router())
         .fallback(vertechie_web::page::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -18,6 +18,7 @@ async fn migrations_go_up_down_and_up_again() {
         names,
         vec![
             "m20261121_000001_kernel_tables",
+            "m20261122_000010_kernel_files",
             "m20261121_000100_accounts",
             "m20261121_000101_browser_sessions",
             "m20261121_000102_users_live_index",
@@ -27,7 +28,9 @@ async fn migrations_go_up_down_and_up_again() {
             "m20261121_000230_hiring_fts_rowids",
             "m20261121_000240_hiring_job_search_index",
             "m20261121_000300_messaging_notifications",
-            "m20261121_000310_messaging_chat"
+            "m20261121_000310_messaging_chat",
+            "m20261122_000320_messaging_attachments",
+            "m20261122_000330_messaging_email_digests"
         ]
     );
     assert!(

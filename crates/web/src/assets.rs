@@ -30,6 +30,10 @@ const ASSETS: &[Asset] = &[
     asset!("js/app.js", "text/javascript; charset=utf-8"),
     asset!("css/hiring.css", "text/css; charset=utf-8"),
     asset!("js/kanban.js", "text/javascript; charset=utf-8"),
+    asset!("css/chat.css", "text/css; charset=utf-8"),
+    asset!("js/realtime.js", "text/javascript; charset=utf-8"),
+    asset!("js/chat.js", "text/javascript; charset=utf-8"),
+    asset!("js/notifications.js", "text/javascript; charset=utf-8"),
     asset!("icons/logo.svg", "image/svg+xml"),
     asset!("icons/favicon.svg", "image/svg+xml"),
 ];

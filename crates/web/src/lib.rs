@@ -27,6 +27,8 @@ pub mod icons {
     pub const BRIEFCASE: &str = "M9 3h6a2 2 0 0 1 2 2v2h3a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V9a2 2 0 0 1 2-2h3V5a2 2 0 0 1 2-2zm0 4h6V5H9z";
     pub const INBOX: &str = "M4 4h16l2 9v7H2v-7zm1.6 2-1.3 6H9a3 3 0 0 0 6 0h4.7l-1.3-6z";
     pub const BOARD: &str = "M3 4h5v16H3zm6.5 0h5v11h-5zM16 4h5v7h-5z";
+    pub const CHAT: &str =
+        "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2zm3 5v2h10V8zm0 4v2h7v-2z";
     pub const SEARCH: &str = "M10 2a8 8 0 1 0 4.9 14.3l5.4 5.4 1.4-1.4-5.4-5.4A8 8 0 0 0 10 2zm0 2a6 6 0 1 1 0 12 6 6 0 0 1 0-12z";
 }
 

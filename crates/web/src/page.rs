@@ -10,11 +10,11 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use vertechie_kernel::auth::{SESSION_COOKIE, cookie};
+pub use vertechie_kernel::auth::CSRF_COOKIE;
+use vertechie_kernel::auth::{SESSION_COOKIE, constant_time_eq, cookie};
 use vertechie_kernel::middleware::RequestId;
 use vertechie_kernel::{AppError, AppState, CurrentUser, MaybeUser, Role};
 
-pub const CSRF_COOKIE: &str = "vt_csrf";
 pub const FLASH_COOKIE: &str = "vt_flash";
 pub const THEME_COOKIE: &str = "vt_theme";
 pub const CSRF_FIELD: &str = "csrf_token";
@@ -252,10 +252,6 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Field errors for re-rendering a form next to its inputs.
 #[derive(Debug, Clone, Default)]
 pub struct FieldErrors {
@@ -384,6 +380,8 @@ pub fn set_session_cookie(state: &AppState, res: &mut Response, value: Option<&s
 fn is_page_path(path: &str) -> bool {
     !(path.starts_with("/api/")
         || path.starts_with("/static/")
+        // Signed file downloads: no session cookie checks, no CSRF cookie, no HTML errors.
+        || path.starts_with("/files/")
         || matches!(path, "/health" | "/ready" | "/metrics"))
 }
 

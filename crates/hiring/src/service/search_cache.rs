@@ -35,9 +35,12 @@ pub struct SearchCache {
     inner: Arc<Inner>,
 }
 
+/// A cached page and when it was stored.
+type Entry = (Instant, Arc<Page<JobView>>);
+
 #[derive(Default)]
 struct Inner {
-    pages: Mutex<HashMap<String, (Instant, Arc<Page<JobView>>)>>,
+    pages: Mutex<HashMap<String, Entry>>,
     /// One lock per key being read from the database, so a burst of identical searches runs
     /// the query once and the rest wait for its page (instead of 64 copies of a 200 ms query
     /// fighting for two cores).

@@ -3,7 +3,11 @@
 use sea_orm_migration::MigrationTrait;
 
 mod m20261121_000001_kernel_tables;
+mod m20261122_000010_kernel_files;
 
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(m20261121_000001_kernel_tables::Migration)]
+    vec![
+        Box::new(m20261121_000001_kernel_tables::Migration),
+        Box::new(m20261122_000010_kernel_files::Migration),
+    ]
 }

@@ -332,12 +332,38 @@ impl Conn {
                 room_id,
                 body,
                 reply_to,
+                attachments,
             } => message(
-                chat::send_message(state, &me, room_id, NewMessage { body, reply_to }).await?,
+                chat::send_message(
+                    state,
+                    &me,
+                    room_id,
+                    NewMessage {
+                        body,
+                        reply_to,
+                        attachments,
+                    },
+                )
+                .await?,
             ),
-            ClientFrame::SendDirectMessage { to, body, reply_to } => {
-                message(chat::send_direct(state, &me, to, NewMessage { body, reply_to }).await?)
-            }
+            ClientFrame::SendDirectMessage {
+                to,
+                body,
+                reply_to,
+                attachments,
+            } => message(
+                chat::send_direct(
+                    state,
+                    &me,
+                    to,
+                    NewMessage {
+                        body,
+                        reply_to,
+                        attachments,
+                    },
+                )
+                .await?,
+            ),
             ClientFrame::Typing { room_id, is_typing } => self.typing(room_id, is_typing, &me)?,
             ClientFrame::AddReaction { message_id, emoji } => {
                 message(chat::add_reaction(state, &me, message_id, emoji).await?)

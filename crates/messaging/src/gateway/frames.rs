@@ -23,11 +23,13 @@ pub enum ClientFrame {
         room_id: Uuid,
         body: String,
         reply_to: Option<Uuid>,
+        attachments: Vec<Uuid>,
     },
     SendDirectMessage {
         to: Uuid,
         body: String,
         reply_to: Option<Uuid>,
+        attachments: Vec<Uuid>,
     },
     Typing {
         room_id: Uuid,
@@ -172,8 +174,9 @@ fn frame_of(obj: &Map<String, Value>) -> Result<ClientFrame, AppError> {
         },
         "send_message" => ClientFrame::SendMessage {
             room_id: f.uuid("room_id"),
-            body: f.text("body"),
+            body: f.message_body(),
             reply_to: f.opt_uuid("reply_to"),
+            attachments: f.uuid_list("attachments"),
         },
         "send_direct_message" => ClientFrame::SendDirectMessage {
             to: if obj.contains_key("to") || !obj.contains_key("user_id") {
@@ -181,8 +184,9 @@ fn frame_of(obj: &Map<String, Value>) -> Result<ClientFrame, AppError> {
             } else {
                 f.uuid("user_id")
             },
-            body: f.text("body"),
+            body: f.message_body(),
             reply_to: f.opt_uuid("reply_to"),
+            attachments: f.uuid_list("attachments"),
         },
         "typing" => ClientFrame::Typing {
             room_id: f.uuid("room_id"),
@@ -272,6 +276,36 @@ impl Fields<'_> {
         }
     }
 
+    /// A message's `body`: required, unless files are attached (then it may be absent).
+    fn message_body(&mut self) -> String {
+        let with_files = self
+            .obj
+            .get("attachments")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        match self.obj.get("body") {
+            None | Some(Value::Null) if with_files => String::new(),
+            _ => self.text("body"),
+        }
+    }
+
+    /// An optional list of ids (absent or `null`: empty); errors name the element, `name[i]`.
+    fn uuid_list(&mut self, name: &str) -> Vec<Uuid> {
+        match self.obj.get(name) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| self.parse_uuid(&format!("{name}[{i}]"), v))
+                .collect(),
+            Some(_) => {
+                self.errors
+                    .push(FieldError::new(name, "must be a list of ids"));
+                Vec::new()
+            }
+        }
+    }
+
     fn opt_bool(&mut self, name: &str, default: bool) -> bool {
         match self.obj.get(name) {
             None | Some(Value::Null) => default,
@@ -340,6 +374,16 @@ mod tests {
                     to: id,
                     body: "hi".into(),
                     reply_to: None,
+                    attachments: Vec::new(),
+                },
+            ),
+            (
+                json!({"type": "send_message", "room_id": id, "attachments": [id]}),
+                ClientFrame::SendMessage {
+                    room_id: id,
+                    body: String::new(),
+                    reply_to: None,
+                    attachments: vec![id],
                 },
             ),
             (
@@ -375,6 +419,13 @@ mod tests {
         assert_eq!(e.code, "VALIDATION_ERROR");
         let fields: Vec<&str> = e.details.iter().map(|d| d.field.as_str()).collect();
         assert_eq!(fields, ["room_id", "body"]);
+        let e = frame(r#"{"type":"send_message","room_id":"0192f0c1-0000-7000-8000-000000000000","attachments":["x",5]}"#)
+            .unwrap_err();
+        let fields: Vec<&str> = e.details.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, ["attachments[0]", "attachments[1]"]);
+        let e = frame(r#"{"type":"send_message","room_id":"0192f0c1-0000-7000-8000-000000000000","body":"x","attachments":"nope"}"#)
+            .unwrap_err();
+        assert_eq!(e.details[0].field, "attachments");
         let p = parse(r#"{"type":"ping","ref":{"a":1}}"#, 1000);
         assert_eq!(p.frame.unwrap_err().details[0].field, "ref");
         let big = json!({"type": "ping", "ref": "r1", "pad": "x".repeat(200)}).to_string();

@@ -14,8 +14,8 @@
 //! |---|---|---|
 //! | `join_room` | `room_id` | `room_id, kind, online_count, member_count, online_user_ids` |
 //! | `leave_room` | `room_id` | `room_id` |
-//! | `send_message` | `room_id, body, reply_to?` | `message` (MessageView) |
-//! | `send_direct_message` | `to` (user id; alias `user_id`), `body, reply_to?` | `message` |
+//! | `send_message` | `room_id, body, reply_to?, attachments?` (file ids; `body` may be absent with files) | `message` (MessageView) |
+//! | `send_direct_message` | `to` (user id; alias `user_id`), `body, reply_to?, attachments?` | `message` |
 //! | `typing` | `room_id, is_typing?` (default true) | `room_id` |
 //! | `add_reaction` / `remove_reaction` | `message_id, emoji` | `message` |
 //! | `edit_message` | `message_id, body` | `message` |

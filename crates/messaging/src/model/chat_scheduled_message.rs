@@ -18,6 +18,8 @@ pub struct Model {
     pub message_id: Option<Uuid>,
     /// Why delivery failed (e.g. the author left the room).
     pub error: Option<String>,
+    /// JSON array of the ids of the files to attach, in order.
+    pub attachments: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -2,6 +2,7 @@
 
 pub mod chat_member;
 pub mod chat_message;
+pub mod chat_message_attachment;
 pub mod chat_message_edit;
 pub mod chat_reaction;
 pub mod chat_room;

@@ -1,6 +1,6 @@
 //! Chat: rooms (public, private, direct and per-object), members and roles, messages with edit
-//! history, tombstones, reactions, replies and mentions, read state, full-text search and
-//! messages scheduled for later.
+//! history, tombstones, reactions, replies and mentions, file attachments, read state, full-text
+//! search and messages scheduled for later.
 //!
 //! Every rule is checked here, not in the handlers or the gateway. A room a user may not read
 //! (private and not a member) answers 404, never 403. Every write commits before its bus event
@@ -28,8 +28,9 @@ pub use messages::{
     remove_reaction, replies, search_messages, send_message,
 };
 pub use rooms::{
-    contacts, create_room, ensure_object_room, get_room, invite, join_room, leave_room,
-    list_members, list_rooms, member_room_ids, remove_member, room_access, set_role, update_room,
+    PRESENCE_ROOM_MAX, contacts, create_room, ensure_object_room, get_room, invite, join_room,
+    leave_room, list_members, list_rooms, member_room_ids, remove_member, room_access, set_role,
+    update_room,
 };
 pub use scheduled::{
     SCHEDULED_JOB, cancel_scheduled, job_handlers, list_scheduled, post_direct, post_message,
@@ -53,6 +54,8 @@ pub const MESSAGES_DEFAULT_LIMIT: u64 = 50;
 pub const MESSAGES_MAX_LIMIT: u64 = 100;
 /// How far ahead a message may be scheduled.
 pub const SCHEDULE_MAX_DAYS: i64 = 90;
+/// Files one message may carry.
+pub const ATTACHMENTS_MAX: usize = 10;
 
 /// The room kinds.
 pub const PUBLIC: &str = "public";
@@ -107,7 +110,24 @@ pub struct ReactionView {
     pub user_ids: Vec<Uuid>,
 }
 
-/// A message as room readers see it; a deleted one is a tombstone (empty body, no reactions).
+/// A file attached to a message, with a download link made for whoever got this view (only
+/// people who may read the message get one). Links expire (`file_link_ttl_secs`, an hour by
+/// default): fetch the message again for a fresh one.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct AttachmentView {
+    /// The file's id.
+    pub id: Uuid,
+    pub name: String,
+    /// image/png, image/jpeg, image/gif, image/webp, application/pdf or text/plain.
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+    /// Signed download link, relative to the server (`/files/{id}?exp=…&sig=…`).
+    pub url: String,
+}
+
+/// A message as room readers see it; a deleted one is a tombstone (empty body, no reactions,
+/// no attachments).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct MessageView {
     pub id: Uuid,
@@ -122,6 +142,8 @@ pub struct MessageView {
     /// Mentioned members (user ids).
     pub mentions: Vec<Uuid>,
     pub reactions: Vec<ReactionView>,
+    /// The attached files, in order.
+    pub attachments: Vec<AttachmentView>,
     pub is_edited: bool,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted: bool,
@@ -229,6 +251,8 @@ pub struct ScheduledView {
     pub recipient: Option<UserRef>,
     pub body: String,
     pub reply_to: Option<Uuid>,
+    /// The ids of the files to attach (checked again when it is sent).
+    pub attachments: Vec<Uuid>,
     pub send_at: DateTime<Utc>,
     /// pending | sent | failed | cancelled
     pub status: String,
@@ -249,23 +273,34 @@ pub enum Posted {
 // ---- input ----
 
 /// A message to post.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewMessage {
-    /// 1–4000 characters after trimming; markdown subset.
+    /// 1–4000 characters after trimming; markdown subset. May be empty (or absent) when files
+    /// are attached.
+    #[serde(default)]
     pub body: String,
     /// A message of the same room.
     #[serde(default)]
     pub reply_to: Option<Uuid>,
+    /// Up to 10 distinct ids of files you uploaded (`POST /api/v1/files`), in the order to show.
+    #[serde(default)]
+    pub attachments: Vec<Uuid>,
 }
 
 /// A message to post now, or at `send_at` (in the future, at most 90 days ahead).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct PostMessage {
-    /// 1–4000 characters after trimming; markdown subset.
+    /// 1–4000 characters after trimming; markdown subset. May be empty (or absent) when files
+    /// are attached.
+    #[serde(default)]
     pub body: String,
     /// A message of the same room.
     #[serde(default)]
     pub reply_to: Option<Uuid>,
+    /// Up to 10 distinct ids of files you uploaded (`POST /api/v1/files`), in the order to show.
+    /// A scheduled message whose file was deleted meanwhile fails instead of being sent.
+    #[serde(default)]
+    pub attachments: Vec<Uuid>,
     /// Send later, at this time.
     #[serde(default)]
     pub send_at: Option<DateTime<Utc>>,

@@ -242,3 +242,39 @@ pub fn drain(rx: &mut broadcast::Receiver<Event>, topic: &str) -> Vec<Value> {
     }
     out
 }
+
+/// A 1×1 PNG (its first bytes: enough for the type check).
+pub const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+/// Uploads `bytes` as `name` through `POST /api/v1/files` (multipart by hand) and returns the
+/// file view.
+pub async fn upload(app: &TestApp, user: &User, name: &str, bytes: &[u8]) -> Value {
+    const BOUNDARY: &str = "vt-messaging-test-boundary";
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let res = app
+        .req(Method::POST, "/api/v1/files")
+        .token(&user.token)
+        .header(
+            "content-type",
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body)
+        .send()
+        .await;
+    res.expect(201);
+    res.data().clone()
+}
+
+/// GETs a signed file link without credentials: the status and the bytes.
+pub async fn download(app: &TestApp, url: &str) -> (u16, Vec<u8>) {
+    let res = app.client.get(app.url(url)).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.bytes().await.unwrap().to_vec())
+}

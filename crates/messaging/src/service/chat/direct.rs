@@ -10,8 +10,8 @@ use vertechie_accounts::model::user;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, Page, PageQuery};
 
-use super::access::{check_body, fail_on, live_user, publish_membership, rooms_of};
-use super::messages::{announce_new, insert, me_ref, page};
+use super::access::{fail_on, live_user, publish_membership, rooms_of};
+use super::messages::{announce_new, check_attachments, check_new_body, insert, me_ref, page};
 use super::rooms::recent_page;
 use super::{
     ConversationView, DIRECT, DirectView, MessagePage, MessageQuery, MessageView, NewMessage,
@@ -123,23 +123,34 @@ pub async fn send_direct(
     let uid = me.id.as_uuid();
     not_yourself(uid, to)?;
     let mut errors = Vec::new();
-    let body = check_body(&mut errors, "body", &m.body);
+    let body = check_new_body(&mut errors, &m.body, !m.attachments.is_empty());
     let txn = begin_write(&state.db).await?;
     live_user(&txn, to).await?;
+    check_attachments(&txn, &mut errors, uid, &m.attachments).await?;
     fail_on(errors)?;
     let (room, created) = ensure_direct(state, &txn, uid, to).await?;
-    let row = insert(state, &txn, &room, &me_ref(me), body, m.reply_to).await?;
+    let row = insert(
+        state,
+        &txn,
+        &room,
+        &me_ref(me),
+        body,
+        m.reply_to,
+        &m.attachments,
+    )
+    .await?;
     txn.commit().await?;
     if created {
         announce_direct_room(state, &room);
     }
-    let view = views::message(&state.db, &row).await?;
+    let view = views::message(state, &state.db, &row).await?;
     announce_new(state, &room, &view);
     Ok(view)
 }
 
 /// The conversations of `me` as views, in the order of `rooms`.
 async fn conversation_views<C: ConnectionTrait>(
+    state: &AppState,
     conn: &C,
     me: Uuid,
     rooms: &[room::Model],
@@ -159,7 +170,7 @@ async fn conversation_views<C: ConnectionTrait>(
     let users: HashMap<Uuid, user::Model> =
         views::users(conn, others.values().map(|m| m.user_id)).await?;
     let unread = views::unread_counts(conn, me, &ids).await?;
-    let mut last = views::last_messages(conn, &ids).await?;
+    let mut last = views::last_messages(state, conn, &ids).await?;
     Ok(rooms
         .iter()
         .filter_map(|r| {
@@ -190,7 +201,7 @@ pub async fn conversations(
         .filter(room::Column::Id.in_subquery(rooms_of(uid)));
     let (rows, total) = recent_page(&state.db, find, &page).await?;
     Ok(Page::new(
-        conversation_views(&state.db, uid, &rows).await?,
+        conversation_views(state, &state.db, uid, &rows).await?,
         total,
         &page,
     ))
@@ -217,12 +228,12 @@ pub async fn direct_view(
             },
         });
     };
-    let conversation = conversation_views(&state.db, uid, std::slice::from_ref(&room))
+    let conversation = conversation_views(state, &state.db, uid, std::slice::from_ref(&room))
         .await?
         .pop();
     Ok(DirectView {
         user,
         conversation,
-        messages: page(&state.db, room.id, q).await?,
+        messages: page(state, &state.db, room.id, q).await?,
     })
 }

@@ -1,5 +1,5 @@
-//! Messages: posting (with replies and mentions), the cursor-paginated list, editing with
-//! history, deleting (tombstones), reactions, read markers and search.
+//! Messages: posting (with replies, mentions and attachments), the cursor-paginated list,
+//! editing with history, deleting (tombstones), reactions, read markers and search.
 
 use std::collections::HashMap;
 
@@ -14,20 +14,22 @@ use vertechie_accounts::model::user;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::fts::fts_terms;
 use vertechie_kernel::notify::{Notice, notify};
-use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, Page, PageQuery, UserId};
+use vertechie_kernel::{
+    AppError, AppResult, AppState, CurrentUser, FieldError, Page, PageQuery, UserId,
+};
 
 use super::access::{
     Access, check_body, check_emoji, fail_on, message_deleted, postable, publish_frame, readable,
     readable_message,
 };
 use super::{
-    DIRECT, EditView, KIND_MENTION, MESSAGES_DEFAULT_LIMIT, MESSAGES_MAX_LIMIT, MessagePage,
-    MessageQuery, MessageView, NewMessage, ReadReceipt, SearchHit, SearchQuery, UserRef, markdown,
-    search, views,
+    ATTACHMENTS_MAX, DIRECT, EditView, KIND_MENTION, MESSAGES_DEFAULT_LIMIT, MESSAGES_MAX_LIMIT,
+    MessagePage, MessageQuery, MessageView, NewMessage, ReadReceipt, SearchHit, SearchQuery,
+    UserRef, markdown, search, views,
 };
 use crate::model::{
-    chat_member as member, chat_message as message, chat_message_edit as edit,
-    chat_reaction as reaction, chat_room as room,
+    chat_member as member, chat_message as message, chat_message_attachment as attachment,
+    chat_message_edit as edit, chat_reaction as reaction, chat_room as room,
 };
 
 /// At most this many users are notified of one message's mentions.
@@ -134,9 +136,47 @@ async fn notify_mentions<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Stores a message in `txn` (the caller checked that the author may post): the reply target
-/// checked, mentions resolved and noticed, the index written, the room's last activity and the
-/// author's read marker moved to it.
+/// The body of a new message: trimmed and checked like any body, except that it may be empty
+/// when files are attached.
+pub(super) fn check_new_body(errors: &mut Vec<FieldError>, body: &str, with_files: bool) -> String {
+    if with_files && body.trim().is_empty() {
+        return String::new();
+    }
+    check_body(errors, "body", body)
+}
+
+/// Checks the files to attach: at most [`ATTACHMENTS_MAX`], none twice, each an upload of
+/// `owner` (anything else is a 422 on `attachments[i]`, whether the file is someone else's or
+/// does not exist, so nobody learns which ids exist).
+pub(super) async fn check_attachments<C: ConnectionTrait>(
+    conn: &C,
+    errors: &mut Vec<FieldError>,
+    owner: Uuid,
+    ids: &[Uuid],
+) -> AppResult<()> {
+    if ids.len() > ATTACHMENTS_MAX {
+        errors.push(FieldError::new(
+            "attachments",
+            format!("at most {ATTACHMENTS_MAX} files per message"),
+        ));
+        return Ok(());
+    }
+    let owned = vertechie_kernel::files::owned_by(conn, owner, ids).await?;
+    for (i, id) in ids.iter().enumerate() {
+        let field = format!("attachments[{i}]");
+        if ids[..i].contains(id) {
+            errors.push(FieldError::new(field, "is listed twice"));
+        } else if !owned.contains(id) {
+            errors.push(FieldError::new(field, "must be a file you uploaded"));
+        }
+    }
+    Ok(())
+}
+
+/// Stores a message in `txn` (the caller checked that the author may post, and that the
+/// attachments are the author's files): the reply target checked, mentions resolved and
+/// noticed, the files attached, the index written, the room's last activity and the author's
+/// read marker moved to it.
 pub(super) async fn insert<C: ConnectionTrait>(
     state: &AppState,
     txn: &C,
@@ -144,6 +184,7 @@ pub(super) async fn insert<C: ConnectionTrait>(
     author: &UserRef,
     body: String,
     reply_to: Option<Uuid>,
+    attachments: &[Uuid],
 ) -> AppResult<message::Model> {
     if let Some(parent) = reply_to {
         let same_room = message::Entity::find_by_id(parent)
@@ -174,6 +215,28 @@ pub(super) async fn insert<C: ConnectionTrait>(
     }
     .insert(txn)
     .await?;
+    if !attachments.is_empty() {
+        let rows = attachments
+            .iter()
+            .enumerate()
+            .map(|(i, file)| attachment::ActiveModel {
+                message_id: Set(row.id),
+                file_id: Set(*file),
+                position: Set(i as i32),
+            });
+        if let Err(e) = attachment::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await
+        {
+            // The file was deleted between the check and now.
+            return Err(match e.sql_err() {
+                Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+                    AppError::field("attachments", "must be files you uploaded")
+                }
+                _ => e.into(),
+            });
+        }
+    }
     search::index_message(txn, &row).await?;
     room::Entity::update_many()
         .col_expr(room::Column::LastMessageAt, Expr::value(Some(now)))
@@ -221,14 +284,25 @@ pub async fn send_message(
     room_id: Uuid,
     m: NewMessage,
 ) -> AppResult<MessageView> {
+    let uid = me.id.as_uuid();
     let txn = begin_write(&state.db).await?;
-    let access = postable(&txn, room_id, me.id.as_uuid()).await?;
+    let access = postable(&txn, room_id, uid).await?;
     let mut errors = Vec::new();
-    let body = check_body(&mut errors, "body", &m.body);
+    let body = check_new_body(&mut errors, &m.body, !m.attachments.is_empty());
+    check_attachments(&txn, &mut errors, uid, &m.attachments).await?;
     fail_on(errors)?;
-    let row = insert(state, &txn, &access.room, &me_ref(me), body, m.reply_to).await?;
+    let row = insert(
+        state,
+        &txn,
+        &access.room,
+        &me_ref(me),
+        body,
+        m.reply_to,
+        &m.attachments,
+    )
+    .await?;
     txn.commit().await?;
-    let view = views::message(&state.db, &row).await?;
+    let view = views::message(state, &state.db, &row).await?;
     announce_new(state, &access.room, &view);
     Ok(view)
 }
@@ -236,6 +310,7 @@ pub async fn send_message(
 /// A page of a room's messages, newest first. Without a cursor, the newest; with `before`, the
 /// ones just older; with `after`, the ones just newer (catching up), still newest first.
 pub(super) async fn page<C: ConnectionTrait>(
+    state: &AppState,
     conn: &C,
     room_id: Uuid,
     q: MessageQuery,
@@ -264,7 +339,7 @@ pub(super) async fn page<C: ConnectionTrait>(
             None
         };
         return Ok(MessagePage {
-            items: views::messages(conn, &rows).await?,
+            items: views::messages(state, conn, &rows).await?,
             next_before: None,
             next_after,
         });
@@ -282,7 +357,7 @@ pub(super) async fn page<C: ConnectionTrait>(
         None
     };
     Ok(MessagePage {
-        items: views::messages(conn, &rows).await?,
+        items: views::messages(state, conn, &rows).await?,
         next_before,
         next_after: None,
     })
@@ -296,7 +371,7 @@ pub async fn list_messages(
     q: MessageQuery,
 ) -> AppResult<MessagePage> {
     readable(&state.db, room_id, me.id.as_uuid()).await?;
-    page(&state.db, room_id, q).await
+    page(state, &state.db, room_id, q).await
 }
 
 /// One message, for anyone who may read its room.
@@ -306,7 +381,7 @@ pub async fn get_message(
     message_id: Uuid,
 ) -> AppResult<MessageView> {
     let (msg, _) = readable_message(&state.db, message_id, me.id.as_uuid()).await?;
-    views::message(&state.db, &msg).await
+    views::message(state, &state.db, &msg).await
 }
 
 /// The replies to a message, oldest first.
@@ -326,7 +401,7 @@ pub async fn replies(
         .all(&state.db)
         .await?;
     Ok(Page::new(
-        views::messages(&state.db, &rows).await?,
+        views::messages(state, &state.db, &rows).await?,
         total,
         &page,
     ))
@@ -394,7 +469,7 @@ pub async fn edit_message(
     fail_on(errors)?;
     if body == msg.body {
         drop(txn);
-        return views::message(&state.db, &msg).await;
+        return views::message(state, &state.db, &msg).await;
     }
     let now = state.clock.now();
     edit::ActiveModel {
@@ -421,7 +496,7 @@ pub async fn edit_message(
     search::index_message(&txn, &row).await?;
     notify_mentions(state, &txn, &access.room, &me_ref(me), &row.body, &fresh).await?;
     txn.commit().await?;
-    let view = views::message(&state.db, &row).await?;
+    let view = views::message(state, &state.db, &row).await?;
     announce_updated(state, &view);
     Ok(view)
 }
@@ -445,15 +520,20 @@ pub async fn delete_message(
     }
     if msg.deleted_at.is_some() {
         drop(txn);
-        return views::message(&state.db, &msg).await;
+        return views::message(state, &state.db, &msg).await;
     }
     let mut am: message::ActiveModel = msg.into();
     am.deleted_at = Set(Some(state.clock.now()));
     am.deleted_by = Set(Some(uid));
     let row = am.update(&txn).await?;
     search::unindex_message(&txn, row.id).await?;
+    // A tombstone shows no files and holds none: their owner may delete them now.
+    attachment::Entity::delete_many()
+        .filter(attachment::Column::MessageId.eq(row.id))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
-    let view = views::message(&state.db, &row).await?;
+    let view = views::message(state, &state.db, &row).await?;
     announce_updated(state, &view);
     Ok(view)
 }
@@ -494,7 +574,7 @@ async fn react(
             > 0
     };
     txn.commit().await?;
-    let view = views::message(&state.db, &msg).await?;
+    let view = views::message(state, &state.db, &msg).await?;
     if changed {
         publish_frame(
             state,
@@ -609,7 +689,7 @@ pub async fn search_messages(
         .map(|r| (r.id, r))
         .collect();
     let names = direct_names(state, uid, &rooms).await?;
-    let items = views::messages(&state.db, &rows)
+    let items = views::messages(state, &state.db, &rows)
         .await?
         .into_iter()
         .filter_map(|message| {

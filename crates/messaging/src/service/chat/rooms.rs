@@ -4,7 +4,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set, TryInsertResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set, TryInsertResult,
 };
 use uuid::Uuid;
 use vertechie_kernel::db::{begin_write, like_escape};
@@ -76,7 +76,7 @@ pub async fn create_room(
         .await?;
     txn.commit().await?;
     publish_membership(state, row.id, uid, true);
-    views::room(&state.db, uid, &row).await
+    views::room(state, &state.db, uid, &row).await
 }
 
 /// Public rooms and the private rooms the user is in (direct conversations are listed apart),
@@ -123,7 +123,7 @@ pub async fn list_rooms(
     }
     let (rows, total) = recent_page(&state.db, find, &page).await?;
     Ok(Page::new(
-        views::rooms(&state.db, uid, &rows).await?,
+        views::rooms(state, &state.db, uid, &rows).await?,
         total,
         &page,
     ))
@@ -150,7 +150,7 @@ pub(super) async fn recent_page<C: ConnectionTrait>(
 pub async fn get_room(state: &AppState, me: &CurrentUser, room_id: Uuid) -> AppResult<RoomView> {
     let uid = me.id.as_uuid();
     let access = readable(&state.db, room_id, uid).await?;
-    views::room(&state.db, uid, &access.room).await
+    views::room(state, &state.db, uid, &access.room).await
 }
 
 /// The room if `user` may read it and it is not a direct conversation (409 `DIRECT_ROOM`):
@@ -191,7 +191,7 @@ pub async fn update_room(
     am.updated_at = Set(state.clock.now());
     let row = am.update(&txn).await?;
     txn.commit().await?;
-    views::room(&state.db, uid, &row).await
+    views::room(state, &state.db, uid, &row).await
 }
 
 /// Joins a public room (joining again changes nothing). Private rooms need an invitation.
@@ -218,7 +218,7 @@ pub async fn join_room(state: &AppState, me: &CurrentUser, room_id: Uuid) -> App
     if joined {
         publish_membership(state, room_id, uid, true);
     }
-    views::room(&state.db, uid, &access.room).await
+    views::room(state, &state.db, uid, &access.room).await
 }
 
 async fn owners<C: ConnectionTrait>(conn: &C, room_id: Uuid) -> AppResult<u64> {
@@ -512,13 +512,27 @@ pub async fn member_room_ids(state: &AppState, user: Uuid) -> AppResult<Vec<Uuid
         .await?)
 }
 
-/// Users sharing at least one room (direct ones included) with `user`.
+/// Rooms with more members than this do not make their members each other's presence
+/// contacts: a user coming online in a 1,000-member room would otherwise send 999 presence
+/// frames, and everyone connecting at once a million. Such rooms show who is there through
+/// their online count and watchers (`room_stats_updated`, `GET /chat/rooms/{id}/online`).
+pub const PRESENCE_ROOM_MAX: u64 = 100;
+
+/// Users sharing at least one room (direct ones included) of at most [`PRESENCE_ROOM_MAX`]
+/// members with `user`: those told when `user` comes and goes.
 pub async fn contacts(state: &AppState, user: Uuid) -> AppResult<Vec<Uuid>> {
+    let small_rooms = member::Entity::find()
+        .select_only()
+        .column(member::Column::RoomId)
+        .filter(member::Column::RoomId.in_subquery(rooms_of(user)))
+        .group_by(member::Column::RoomId)
+        .having(Expr::expr(Func::count(Expr::col(member::Column::UserId))).lte(PRESENCE_ROOM_MAX))
+        .into_query();
     Ok(member::Entity::find()
         .select_only()
         .column(member::Column::UserId)
         .distinct()
-        .filter(member::Column::RoomId.in_subquery(rooms_of(user)))
+        .filter(member::Column::RoomId.in_subquery(small_rooms))
         .filter(member::Column::UserId.ne(user))
         .into_tuple::<Uuid>()
         .all(&state.db)

@@ -3,6 +3,8 @@
 //! through the same path as an immediate message, after checking again that the author may
 //! still post there (if not, the item is marked `failed`, nothing is sent). Cancelling and
 //! delivering both flip `pending` with a conditional update, so only one of them happens.
+//! Attachments are checked when the message is scheduled and again at delivery: if one of the
+//! files was deleted meanwhile, the item fails rather than going out without it.
 
 use std::sync::Arc;
 
@@ -18,9 +20,9 @@ use vertechie_kernel::db::begin_write;
 use vertechie_kernel::jobs::JobHandler;
 use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, FieldError, Page, PageQuery};
 
-use super::access::{check_body, fail_on, live_user, membership, postable};
+use super::access::{fail_on, live_user, membership, postable};
 use super::direct::{announce_direct_room, ensure_direct, find_direct, not_yourself};
-use super::messages::{announce_new, insert, send_message};
+use super::messages::{announce_new, check_attachments, check_new_body, insert, send_message};
 use super::{NewMessage, PostMessage, Posted, SCHEDULE_MAX_DAYS, ScheduledView, views};
 use crate::model::{
     chat_message as message, chat_room as room, chat_scheduled_message as scheduled,
@@ -56,6 +58,10 @@ fn check_send_at(errors: &mut Vec<FieldError>, send_at: DateTime<Utc>, now: Date
     }
 }
 
+fn attachments_of(r: &scheduled::Model) -> Vec<Uuid> {
+    serde_json::from_str(&r.attachments).unwrap_or_default()
+}
+
 async fn view<C: ConnectionTrait>(
     conn: &C,
     rows: &[scheduled::Model],
@@ -72,6 +78,7 @@ async fn view<C: ConnectionTrait>(
                 .map(views::user_ref),
             body: r.body.clone(),
             reply_to: r.reply_to,
+            attachments: attachments_of(r),
             send_at: r.send_at,
             status: r.status.clone(),
             message_id: r.message_id,
@@ -91,7 +98,7 @@ async fn schedule(
     let uid = me.id.as_uuid();
     let now = state.clock.now();
     let mut errors = Vec::new();
-    let body = check_body(&mut errors, "body", &m.body);
+    let body = check_new_body(&mut errors, &m.body, !m.attachments.is_empty());
     check_send_at(&mut errors, send_at, now);
     let txn = begin_write(&state.db).await?;
     // The same checks as posting now, so a refusal comes at once, not at delivery.
@@ -106,6 +113,7 @@ async fn schedule(
             (None, Some(to), find_direct(&txn, uid, to).await?)
         }
     };
+    check_attachments(&txn, &mut errors, uid, &m.attachments).await?;
     fail_on(errors)?;
     if let Some(parent) = m.reply_to {
         let ok = match &room {
@@ -133,6 +141,7 @@ async fn schedule(
         status: Set(PENDING.to_owned()),
         message_id: Set(None),
         error: Set(None),
+        attachments: Set(serde_json::json!(m.attachments).to_string()),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -174,6 +183,7 @@ pub async fn post_message(
                 NewMessage {
                     body: m.body,
                     reply_to: m.reply_to,
+                    attachments: m.attachments,
                 },
             )
             .await?,
@@ -200,6 +210,7 @@ pub async fn post_direct(
                 NewMessage {
                     body: m.body,
                     reply_to: m.reply_to,
+                    attachments: m.attachments,
                 },
             )
             .await?,
@@ -274,7 +285,14 @@ pub async fn deliver(state: &AppState, id: Uuid) -> AppResult<()> {
     let Some(item) = scheduled::Entity::find_by_id(id).one(&txn).await? else {
         return Ok(());
     };
-    let outcome = target_room(state, &txn, &item).await?;
+    let attachments = attachments_of(&item);
+    let owned = vertechie_kernel::files::owned_by(&txn, item.author_id, &attachments).await?;
+    // Checked before the room is looked up, so a failure makes no direct conversation either.
+    let outcome = if attachments.iter().any(|f| !owned.contains(f)) {
+        Err("an attached file was deleted")
+    } else {
+        target_room(state, &txn, &item).await?
+    };
     let (room, created) = match outcome {
         Ok(found) => found,
         Err(reason) => {
@@ -296,7 +314,16 @@ pub async fn deliver(state: &AppState, id: Uuid) -> AppResult<()> {
         None => None,
     };
     let author = views::user_ref(&live_user(&txn, item.author_id).await?);
-    let row = insert(state, &txn, &room, &author, item.body.clone(), reply_to).await?;
+    let row = insert(
+        state,
+        &txn,
+        &room,
+        &author,
+        item.body.clone(),
+        reply_to,
+        &attachments,
+    )
+    .await?;
     let mut am: scheduled::ActiveModel = item.into();
     am.message_id = Set(Some(row.id));
     am.update(&txn).await?;
@@ -304,7 +331,7 @@ pub async fn deliver(state: &AppState, id: Uuid) -> AppResult<()> {
     if created {
         announce_direct_room(state, &room);
     }
-    let view = views::message(&state.db, &row).await?;
+    let view = views::message(state, &state.db, &row).await?;
     announce_new(state, &room, &view);
     Ok(())
 }

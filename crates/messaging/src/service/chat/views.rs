@@ -1,4 +1,6 @@
 //! Building the views from rows, in batches (one query per kind of data, not per message).
+//! Attachment links are signed here, for whoever the view is built for: the callers have checked
+//! that they may read the messages.
 
 use std::collections::HashMap;
 
@@ -7,11 +9,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 use vertechie_accounts::model::user;
-use vertechie_kernel::AppResult;
 use vertechie_kernel::fts::SqlParams;
+use vertechie_kernel::{AppResult, AppState};
 
 use super::markdown;
-use super::{MemberView, MessageView, ReactionView, RoomView, UserRef};
+use super::{AttachmentView, MemberView, MessageView, ReactionView, RoomView, UserRef};
 use crate::model::{
     chat_member as member, chat_message as message, chat_reaction as reaction, chat_room as room,
 };
@@ -80,10 +82,60 @@ pub(super) async fn reactions<C: ConnectionTrait>(
     Ok(out)
 }
 
+#[derive(Debug, FromQueryResult)]
+struct AttachedFile {
+    message_id: Uuid,
+    file_id: Uuid,
+    name: String,
+    content_type: String,
+    size: i64,
+}
+
+/// The files attached to each of the messages (deleted ones have none), in their order, with
+/// download links made now: one query for the whole page.
+pub(super) async fn attachments<C: ConnectionTrait>(
+    state: &AppState,
+    conn: &C,
+    rows: &[message::Model],
+) -> AppResult<HashMap<Uuid, Vec<AttachmentView>>> {
+    let ids: Vec<Uuid> = rows
+        .iter()
+        .filter(|m| m.deleted_at.is_none())
+        .map(|m| m.id)
+        .collect();
+    let mut out: HashMap<Uuid, Vec<AttachmentView>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut p = SqlParams::new(conn.get_database_backend());
+    let list = in_list(&mut p, &ids);
+    let sql = format!(
+        "SELECT a.message_id AS message_id, f.id AS file_id, f.name AS name, \
+                f.content_type AS content_type, f.size AS size \
+         FROM chat_message_attachments a JOIN files f ON f.id = a.file_id \
+         WHERE a.message_id IN ({list}) ORDER BY a.message_id, a.position"
+    );
+    let found =
+        AttachedFile::find_by_statement(Statement::from_sql_and_values(p.backend, sql, p.values))
+            .all(conn)
+            .await?;
+    for f in found {
+        out.entry(f.message_id).or_default().push(AttachmentView {
+            url: vertechie_kernel::files::link(state, f.file_id).url,
+            id: f.file_id,
+            name: f.name,
+            content_type: f.content_type,
+            size: f.size.max(0) as u64,
+        });
+    }
+    Ok(out)
+}
+
 fn message_view(
     m: &message::Model,
     authors: &HashMap<Uuid, user::Model>,
     reactions: &mut HashMap<Uuid, Vec<ReactionView>>,
+    attachments: &mut HashMap<Uuid, Vec<AttachmentView>>,
 ) -> MessageView {
     let deleted = m.deleted_at.is_some();
     MessageView {
@@ -107,6 +159,11 @@ fn message_view(
         } else {
             reactions.remove(&m.id).unwrap_or_default()
         },
+        attachments: if deleted {
+            Vec::new()
+        } else {
+            attachments.remove(&m.id).unwrap_or_default()
+        },
         is_edited: m.is_edited,
         edited_at: m.edited_at,
         deleted,
@@ -116,25 +173,34 @@ fn message_view(
 
 /// The views of `rows`, in the same order.
 pub(super) async fn messages<C: ConnectionTrait>(
+    state: &AppState,
     conn: &C,
     rows: &[message::Model],
 ) -> AppResult<Vec<MessageView>> {
     let authors = users(conn, rows.iter().filter_map(|m| m.author_id)).await?;
     let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
     let mut reactions = reactions(conn, &ids).await?;
+    let mut attachments = attachments(state, conn, rows).await?;
     Ok(rows
         .iter()
-        .map(|m| message_view(m, &authors, &mut reactions))
+        .map(|m| message_view(m, &authors, &mut reactions, &mut attachments))
         .collect())
 }
 
 pub(super) async fn message<C: ConnectionTrait>(
+    state: &AppState,
     conn: &C,
     row: &message::Model,
 ) -> AppResult<MessageView> {
     let authors = users(conn, row.author_id).await?;
     let mut reactions = reactions(conn, &[row.id]).await?;
-    Ok(message_view(row, &authors, &mut reactions))
+    let mut attachments = attachments(state, conn, std::slice::from_ref(row)).await?;
+    Ok(message_view(
+        row,
+        &authors,
+        &mut reactions,
+        &mut attachments,
+    ))
 }
 
 pub(super) fn member_view(m: &member::Model, u: &user::Model) -> MemberView {
@@ -232,6 +298,7 @@ pub(super) async fn last_message<C: ConnectionTrait>(
 
 /// The newest live message of each room, as views.
 pub(super) async fn last_messages<C: ConnectionTrait>(
+    state: &AppState,
     conn: &C,
     room_ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, MessageView>> {
@@ -241,7 +308,7 @@ pub(super) async fn last_messages<C: ConnectionTrait>(
             rows.push(m);
         }
     }
-    Ok(messages(conn, &rows)
+    Ok(messages(state, conn, &rows)
         .await?
         .into_iter()
         .map(|v| (v.room_id, v))
@@ -250,6 +317,7 @@ pub(super) async fn last_messages<C: ConnectionTrait>(
 
 /// The rooms as `user` sees them, in the same order.
 pub(super) async fn rooms<C: ConnectionTrait>(
+    state: &AppState,
     conn: &C,
     user: Uuid,
     rows: &[room::Model],
@@ -260,7 +328,7 @@ pub(super) async fn rooms<C: ConnectionTrait>(
     }
     let counts = member_counts(conn, &ids).await?;
     let unread = unread_counts(conn, user, &ids).await?;
-    let mut last = last_messages(conn, &ids).await?;
+    let mut last = last_messages(state, conn, &ids).await?;
     let roles: HashMap<Uuid, String> = member::Entity::find()
         .filter(member::Column::UserId.eq(user))
         .filter(member::Column::RoomId.is_in(ids.iter().copied()))
@@ -288,11 +356,12 @@ pub(super) async fn rooms<C: ConnectionTrait>(
 }
 
 pub(super) async fn room<C: ConnectionTrait>(
+    state: &AppState,
     conn: &C,
     user: Uuid,
     row: &room::Model,
 ) -> AppResult<RoomView> {
-    let mut views = rooms(conn, user, std::slice::from_ref(row)).await?;
+    let mut views = rooms(state, conn, user, std::slice::from_ref(row)).await?;
     views
         .pop()
         .ok_or_else(|| vertechie_kernel::AppError::not_found("No such room"))
