@@ -1548,6 +1548,20 @@ async fn bus_events_follow_the_commit() {
     let ev = next_event(&mut rx, "chat.event").await;
     assert_eq!(ev["frame"]["type"], "new_direct_message");
     assert_eq!(ev["room_id"], d["room_id"]);
+    // A rename or a new topic: room_updated with the room's own fields.
+    patch(
+        &app,
+        &ann,
+        &format!("/api/v1/chat/rooms/{lobby}"),
+        json!({"name": "Big lobby", "topic": "Say hi"}),
+    )
+    .await
+    .expect(200);
+    let ev = next_event(&mut rx, "chat.event").await;
+    assert_eq!(ev["room_id"], lobby.as_str());
+    assert_eq!(ev["frame"]["type"], "room_updated");
+    assert_eq!(ev["frame"]["name"], "Big lobby");
+    assert_eq!(ev["frame"]["topic"], "Say hi");
     // Leaving: member false.
     leave(&app, &bob, &lobby).await.expect(204);
     let ev = next_event(&mut rx, "chat.membership").await;
@@ -1660,4 +1674,50 @@ async fn large_rooms_do_not_make_presence_contacts() {
     // A direct conversation makes a contact whatever else is shared.
     dm(&app, &bob, &cat, "hi").await;
     assert_eq!(contacts(&app).await, vec![cat.id.parse::<Uuid>().unwrap()]);
+}
+
+/// Two owners stepping down at the same moment: one succeeds, the other is the last owner.
+#[tokio::test]
+async fn two_owners_stepping_down_at_once_leave_one_owner() {
+    let app = spawn().await;
+    let ann = register(&app, "ann").await;
+    let bob = register(&app, "bob").await;
+    let cat = register(&app, "cat").await;
+    for round in 0..4 {
+        let lobby = room(&app, &ann, &format!("Lobby {round}"), "public").await;
+        join(&app, &bob, &lobby).await;
+        join(&app, &cat, &lobby).await;
+        let members_path = format!("/api/v1/chat/rooms/{lobby}/members");
+        put(
+            &app,
+            &ann,
+            &format!("{members_path}/{}", bob.id),
+            json!({"role": "owner"}),
+        )
+        .await
+        .expect(200);
+        let ann_path = format!("{members_path}/{}", ann.id);
+        let bob_path = format!("{members_path}/{}", bob.id);
+        // Even rounds: both demote themselves; odd rounds: both leave.
+        let (a, b) = if round % 2 == 0 {
+            tokio::join!(
+                put(&app, &ann, &ann_path, json!({"role": "member"})),
+                put(&app, &bob, &bob_path, json!({"role": "member"}))
+            )
+        } else {
+            tokio::join!(leave(&app, &ann, &lobby), leave(&app, &bob, &lobby))
+        };
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        let ok = if round % 2 == 0 { 200 } else { 204 };
+        assert_eq!(statuses, [ok, 409], "round {round}");
+        let members = get(&app, &cat, &members_path).await;
+        let owners = members.data()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role"] == "owner")
+            .count();
+        assert_eq!(owners, 1, "round {round}");
+    }
 }

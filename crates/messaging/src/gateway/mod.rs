@@ -24,8 +24,9 @@
 //! | `ping` | — | answered by `pong {ref, server_time}` instead of an ack |
 //!
 //! Server → client: `ready {connection_id, user, rooms, online, limits}` (always the first frame),
-//! `new_message`, `new_direct_message`, `message_updated`, `reaction_updated`, `read_receipt`
-//! (as published by the chat service, see `service::chat`), `user_joined` / `user_left
+//! `new_message`, `new_direct_message`, `message_updated`, `reaction_updated`, `read_receipt`,
+//! `room_updated {room_id, name, topic, updated_at}` (as published by the chat service, see
+//! `service::chat`), `user_joined` / `user_left
 //! {room_id, user_id, user}`, `room_stats_updated {room_id, online_count, member_count}`,
 //! `user_typing {room_id, user, is_typing, expires_in_ms}`, `notification {notification}`,
 //! `presence {user_id, status: online|offline}`, `resync {reason}` (this instance fell behind on

@@ -6,6 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set, TryInsertResult,
 };
+use serde_json::json;
 use uuid::Uuid;
 use vertechie_kernel::db::{begin_write, like_escape};
 use vertechie_kernel::notify::{Notice, notify};
@@ -14,7 +15,7 @@ use vertechie_kernel::{
 };
 
 use super::access::{
-    Access, check_name, check_topic, direct_room, fail_on, live_user, live_users,
+    Access, check_name, check_topic, direct_room, fail_on, live_user, live_users, publish_frame,
     publish_membership, readable, rooms_of,
 };
 use super::{
@@ -156,6 +157,13 @@ pub async fn get_room(state: &AppState, me: &CurrentUser, room_id: Uuid) -> AppR
 /// The room if `user` may read it and it is not a direct conversation (409 `DIRECT_ROOM`):
 /// the rooms whose name, members and roles can change.
 async fn group_room<C: ConnectionTrait>(conn: &C, room_id: Uuid, user: Uuid) -> AppResult<Access> {
+    // Locks the room row first (PostgreSQL; SQLite's write transactions are serial already),
+    // so two owners stepping down or leaving at once decide in turn and the "last owner" rule
+    // holds.
+    room::Entity::find_by_id(room_id)
+        .lock_exclusive()
+        .one(conn)
+        .await?;
     let access = readable(conn, room_id, user).await?;
     if access.is_direct() {
         return Err(direct_room());
@@ -191,6 +199,13 @@ pub async fn update_room(
     am.updated_at = Set(state.clock.now());
     let row = am.update(&txn).await?;
     txn.commit().await?;
+    // Open clients update the room's header and list entry without a reload.
+    publish_frame(
+        state,
+        room_id,
+        json!({"type": "room_updated", "room_id": room_id, "name": row.name,
+               "topic": row.topic, "updated_at": row.updated_at}),
+    );
     views::room(state, &state.db, uid, &row).await
 }
 
