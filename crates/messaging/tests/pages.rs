@@ -115,6 +115,10 @@ async fn signed_out_visitors_are_sent_to_sign_in() {
         format!("/messages/rooms/{room}"),
         format!("/messages/direct/{}", ada.id),
         "/messages/search?q=x".to_owned(),
+        "/messages/scheduled".to_owned(),
+        format!("/messages/rooms/{room}/settings"),
+        format!("/messages/messages/{}/thread", uuid::Uuid::now_v7()),
+        format!("/messages/messages/{}/edits", uuid::Uuid::now_v7()),
         "/notifications".to_owned(),
         "/settings/notifications".to_owned(),
     ] {
@@ -940,4 +944,571 @@ async fn forms_and_cookie_api_writes_need_the_csrf_token() {
         count(&app, "SELECT COUNT(*) AS n FROM chat_messages").await,
         2
     );
+}
+
+/// The part of `html` from the first `start` on, up to the next `end`.
+fn section<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let at = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} is not on the page"));
+    let rest = &html[at..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+async fn role_of(app: &TestApp, viewer: &User, room: &str, user: &User) -> Option<String> {
+    let res = get(app, viewer, &format!("/api/v1/chat/rooms/{room}/members")).await;
+    res.expect(200);
+    res.data()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["user"]["id"] == user.id.as_str())
+        .map(|m| m["role"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn room_settings_rename_roles_and_removal() {
+    let app = spawn().await;
+    let (ada, ada_b) = signed_in(&app, "ada").await;
+    let (bob, bob_b) = signed_in(&app, "bob").await;
+    let cara = register(&app, "cara").await;
+    let (_dave, dave_b) = signed_in(&app, "dave").await;
+    let room = room(&app, &ada, "Lobby", "public").await;
+    join(&app, &bob, &room).await;
+    join(&app, &cara, &room).await;
+    let settings = format!("/messages/rooms/{room}/settings");
+
+    // Members find the settings from the room's header.
+    let page = bob_b.get(&format!("/messages/rooms/{room}")).await;
+    assert!(ok(&page).contains(&format!("href=\"{settings}\"")));
+
+    // The owner sees the rename form, every member with a role picker, and remove buttons.
+    let page = ada_b.get(&settings).await;
+    let html = ok(&page);
+    assert!(
+        html.contains("data-room-settings") && html.contains("value=\"Lobby\""),
+        "{html}"
+    );
+    assert!(html.contains("Members <span class=\"muted small\">(3)</span>"));
+    for u in [&ada, &bob, &cara] {
+        assert!(html.contains(&format!("data-member=\"{}\"", u.id)));
+        assert!(html.contains(&format!("/members/{}/role", u.id)));
+    }
+    assert!(html.contains(&format!("/members/{}/remove", bob.id)));
+    assert!(
+        !html.contains(&format!("/members/{}/remove", ada.id)),
+        "no removing yourself"
+    );
+
+    // A plain member reads it without forms; a rename is refused on the page, typed values kept.
+    let page = bob_b.get(&settings).await;
+    let html = ok(&page);
+    assert!(!html.contains("data-room-settings") && !html.contains("/role\""));
+    assert!(
+        html.contains("Only the room&#39;s owners and moderators")
+            || html.contains("Only the room's owners and moderators")
+    );
+    let res = bob_b
+        .post_form(&settings, &[("name", "Bob's room"), ("topic", "")])
+        .await;
+    assert_eq!(res.status, 403, "{}", res.text);
+    assert!(res.text.contains("alert-error"));
+    let api = get(&app, &ada, &format!("/api/v1/chat/rooms/{room}")).await;
+    assert_eq!(api.data()["name"], "Lobby");
+
+    // Inline 422s with the values kept.
+    let res = ada_b
+        .post_form(&settings, &[("name", "  "), ("topic", "Kept <topic>")])
+        .await;
+    assert_eq!(res.status, 422, "{}", res.text);
+    assert!(res.text.contains("id=\"e-name\""));
+    assert!(res.text.contains("Kept &#60;topic&#62;"), "{}", res.text);
+    let long_topic = "t".repeat(251);
+    let res = ada_b
+        .post_form(&settings, &[("name", "Lobby"), ("topic", &long_topic)])
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res.text.contains("id=\"e-topic\"") && res.text.contains(&long_topic));
+
+    // A good rename redirects back with a message; an empty topic clears it.
+    let res = ada_b
+        .post_form(&settings, &[("name", "Front desk"), ("topic", "Say hi")])
+        .await;
+    redirected(&res, &settings);
+    assert!(
+        follow(&ada_b, &res)
+            .await
+            .text
+            .contains("now called Front desk")
+    );
+    let api = get(&app, &ada, &format!("/api/v1/chat/rooms/{room}")).await;
+    assert_eq!(
+        (api.data()["name"].as_str(), api.data()["topic"].as_str()),
+        (Some("Front desk"), Some("Say hi"))
+    );
+    let res = ada_b
+        .post_form(&settings, &[("name", "Front desk"), ("topic", " ")])
+        .await;
+    redirected(&res, &settings);
+    let api = get(&app, &ada, &format!("/api/v1/chat/rooms/{room}")).await;
+    assert!(api.data()["topic"].is_null());
+
+    // Roles: the owner makes bob a moderator; a bad role and the last owner stepping down are
+    // explained.
+    let res = ada_b
+        .post_form(
+            &format!("/messages/rooms/{room}/members/{}/role", bob.id),
+            &[("role", "moderator")],
+        )
+        .await;
+    redirected(&res, &settings);
+    assert!(
+        follow(&ada_b, &res)
+            .await
+            .text
+            .contains("bob Person is now a moderator")
+    );
+    assert_eq!(
+        role_of(&app, &ada, &room, &bob).await.as_deref(),
+        Some("moderator")
+    );
+    let res = ada_b
+        .post_form(
+            &format!("/messages/rooms/{room}/members/{}/role", cara.id),
+            &[("role", "boss")],
+        )
+        .await;
+    redirected(&res, &settings);
+    assert!(
+        follow(&ada_b, &res)
+            .await
+            .text
+            .contains("The role must be owner, moderator or member")
+    );
+    let res = ada_b
+        .post_form(
+            &format!("/messages/rooms/{room}/members/{}/role", ada.id),
+            &[("role", "member")],
+        )
+        .await;
+    redirected(&res, &settings);
+    assert!(
+        follow(&ada_b, &res)
+            .await
+            .text
+            .contains("Make another member an owner first")
+    );
+    assert_eq!(
+        role_of(&app, &ada, &room, &ada).await.as_deref(),
+        Some("owner")
+    );
+
+    // A moderator renames and removes members, but changes no roles and removes no owner.
+    let page = bob_b.get(&settings).await;
+    assert!(ok(&page).contains("data-room-settings"));
+    assert!(!page.text.contains(&format!("/members/{}/remove", ada.id)));
+    let res = bob_b
+        .post_form(
+            &format!("/messages/rooms/{room}/members/{}/role", cara.id),
+            &[("role", "owner")],
+        )
+        .await;
+    redirected(&res, &settings);
+    assert!(follow(&bob_b, &res).await.text.contains("Only the room"));
+    assert_eq!(
+        role_of(&app, &ada, &room, &cara).await.as_deref(),
+        Some("member")
+    );
+    let res = bob_b
+        .post_form(
+            &format!("/messages/rooms/{room}/members/{}/remove", ada.id),
+            &[],
+        )
+        .await;
+    redirected(&res, &settings);
+    assert!(
+        follow(&bob_b, &res)
+            .await
+            .text
+            .contains("Only an owner can remove an owner")
+    );
+    let res = bob_b
+        .post_form(
+            &format!("/messages/rooms/{room}/members/{}/remove", cara.id),
+            &[],
+        )
+        .await;
+    redirected(&res, &settings);
+    assert!(
+        follow(&bob_b, &res)
+            .await
+            .text
+            .contains("cara Person was removed")
+    );
+    assert!(!member_ids(&app, &ada, &room).await.contains(&cara.id));
+    // Removing yourself here is refused (leaving is the room's Leave button).
+    let res = bob_b
+        .post_form(
+            &format!("/messages/rooms/{room}/members/{}/remove", bob.id),
+            &[],
+        )
+        .await;
+    redirected(&res, &settings);
+    assert!(member_ids(&app, &ada, &room).await.contains(&bob.id));
+
+    // Adding by username from the settings comes back to them.
+    let res = ada_b
+        .post_form(
+            &format!("/messages/rooms/{room}/members"),
+            &[("username", "cara"), ("back", &settings)],
+        )
+        .await;
+    redirected(&res, &settings);
+    assert!(member_ids(&app, &ada, &room).await.contains(&cara.id));
+
+    // Outsiders of a private room get the 404 page everywhere; so does a direct room.
+    let private = common::room(&app, &ada, "Board", "private").await;
+    let p_settings = format!("/messages/rooms/{private}/settings");
+    for path in [
+        p_settings.clone(),
+        "/messages/rooms/nope/settings".to_owned(),
+    ] {
+        let res = dave_b.get(&path).await;
+        assert_eq!(res.status, 404, "{path}");
+        assert!(!res.text.contains("Board"));
+    }
+    for (path, fields) in [
+        (p_settings.clone(), vec![("name", "Mine")]),
+        (
+            format!("/messages/rooms/{private}/members/{}/role", ada.id),
+            vec![("role", "member")],
+        ),
+        (
+            format!("/messages/rooms/{private}/members/{}/remove", ada.id),
+            vec![],
+        ),
+    ] {
+        let res = dave_b.post_form(&path, &fields).await;
+        assert_eq!(res.status, 404, "{path}: {}", res.text);
+    }
+    let api = get(&app, &ada, &format!("/api/v1/chat/rooms/{private}")).await;
+    assert_eq!(api.data()["name"], "Board");
+    let direct_room = dm(&app, &ada, &bob, "hi").await["room_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = ada_b
+        .get(&format!("/messages/rooms/{direct_room}/settings"))
+        .await;
+    assert_eq!(res.status, 404);
+}
+
+#[tokio::test]
+async fn send_later_schedules_lists_and_cancels() {
+    let app = spawn().await;
+    let (ada, ada_b) = signed_in(&app, "ada").await;
+    let (bob, bob_b) = signed_in(&app, "bob").await;
+    let room = room(&app, &ada, "Standup", "public").await;
+    let path = format!("/messages/rooms/{room}");
+    let page = ada_b.get(&path).await;
+    let html = ok(&page);
+    assert!(
+        html.contains("Send later") && html.contains("type=\"datetime-local\" name=\"send_at\"")
+    );
+    assert!(
+        html.contains("Send at (UTC)"),
+        "without JS the label says UTC"
+    );
+
+    // A time in the past, too far ahead, or not a time: inline, with text and time kept.
+    let now = app.state.clock.now();
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M").to_string();
+    for (at, says) in [
+        (
+            fmt(now - chrono::Duration::hours(1)),
+            "must be in the future",
+        ),
+        (
+            fmt(now + chrono::Duration::days(91)),
+            "must be at most 90 days ahead",
+        ),
+        ("tomorrow".to_owned(), "must be a date and time"),
+    ] {
+        let res = ada_b
+            .post_form(
+                &format!("{path}/messages"),
+                &[("body", "kept text"), ("send_at", &at), ("tz_offset", "0")],
+            )
+            .await;
+        assert_eq!(res.status, 422, "{at}: {}", res.text);
+        assert!(
+            res.text.contains("id=\"e-send_at\"") && res.text.contains(says),
+            "{at}"
+        );
+        assert!(res.text.contains("kept text") && res.text.contains(&format!("value=\"{at}\"")));
+        assert!(res.text.contains("composer-later small\" open"));
+    }
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM chat_scheduled_messages").await,
+        0
+    );
+
+    // The browser's local time (UTC+2: offset -120) is turned into UTC.
+    let utc = now + chrono::Duration::hours(3);
+    let local = utc + chrono::Duration::hours(2);
+    let res = ada_b
+        .post_form(
+            &format!("{path}/messages"),
+            &[
+                ("body", "standup in 5"),
+                ("send_at", &fmt(local)),
+                ("tz_offset", "-120"),
+            ],
+        )
+        .await;
+    redirected(&res, &path);
+    assert!(
+        follow(&ada_b, &res)
+            .await
+            .text
+            .contains("Your message will be sent on")
+    );
+    let api = get(&app, &ada, "/api/v1/chat/scheduled").await;
+    api.expect(200);
+    let items = api.data()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    let when: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(items[0]["send_at"].clone()).unwrap();
+    assert_eq!(fmt(when), fmt(utc));
+    let room_item = id(&items[0]);
+    assert!(
+        messages_of(&app, &ada, &room).await.is_empty(),
+        "not sent yet"
+    );
+
+    // Without JS (no offset) the time is UTC; a direct message can be scheduled too.
+    let res = ada_b
+        .post_form(
+            &format!("/messages/direct/{}/messages", bob.id),
+            &[
+                ("body", "happy birthday"),
+                ("send_at", &fmt(now + chrono::Duration::days(2))),
+            ],
+        )
+        .await;
+    redirected(&res, &format!("/messages/direct/{}", bob.id));
+
+    // The list: soonest first, where each goes, with cancel buttons; others see none of it.
+    let page = ada_b.get("/messages/scheduled").await;
+    let html = ok(&page);
+    assert!(html.contains("2 messages wait"));
+    let first = html.find("standup in 5").unwrap();
+    let second = html.find("happy birthday").unwrap();
+    assert!(first < second);
+    assert!(html.contains("#Standup") && html.contains("bob Person"));
+    assert!(html.contains(&format!("/messages/scheduled/{room_item}/cancel")));
+    let page = bob_b.get("/messages/scheduled").await;
+    assert!(ok(&page).contains("Nothing scheduled"));
+    let res = bob_b
+        .post_form(&format!("/messages/scheduled/{room_item}/cancel"), &[])
+        .await;
+    assert_eq!(res.status, 404);
+
+    // Cancelling; a second time is explained.
+    let res = ada_b
+        .post_form(&format!("/messages/scheduled/{room_item}/cancel"), &[])
+        .await;
+    redirected(&res, "/messages/scheduled");
+    let page = follow(&ada_b, &res).await;
+    assert!(ok(&page).contains("was cancelled") && !page.text.contains("standup in 5"));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM chat_scheduled_messages WHERE status = 'cancelled'"
+        )
+        .await,
+        1
+    );
+    let res = ada_b
+        .post_form(&format!("/messages/scheduled/{room_item}/cancel"), &[])
+        .await;
+    redirected(&res, "/messages/scheduled");
+    assert!(
+        follow(&ada_b, &res)
+            .await
+            .text
+            .contains("already sent or cancelled")
+    );
+    let res = ada_b.get("/messages/scheduled").await;
+    assert!(ok(&res).contains("1 message waits"));
+}
+
+#[tokio::test]
+async fn edit_history_and_threads() {
+    let app = spawn().await;
+    let (ada, ada_b) = signed_in(&app, "ada").await;
+    let (bob, bob_b) = signed_in(&app, "bob").await;
+    let (_cara, cara_b) = signed_in(&app, "cara").await;
+    let room = room(&app, &ada, "Design", "public").await;
+    join(&app, &bob, &room).await;
+    let msg = id(&send(&app, &ada, &room, "version one").await);
+    for body in ["version two", "version **three**"] {
+        patch(
+            &app,
+            &ada,
+            &format!("/api/v1/chat/messages/{msg}"),
+            json!({"body": body}),
+        )
+        .await
+        .expect(200);
+    }
+
+    // The edited mark links to the history: newest first.
+    let page = bob_b.get(&format!("/messages/rooms/{room}")).await;
+    let li = message_html(ok(&page), &msg);
+    assert!(li.contains(&format!("href=\"/messages/messages/{msg}/edits\"")));
+    let page = bob_b.get(&format!("/messages/messages/{msg}/edits")).await;
+    let html = ok(&page);
+    let (three, two, one) = (
+        html.find("version <strong>three</strong>").unwrap(),
+        html.find("version two").unwrap(),
+        html.find("version one").unwrap(),
+    );
+    assert!(three < two && two < one, "newest first");
+    assert!(html.contains("Current version, since"));
+    // Outsiders of public rooms read it too (they may read the room).
+    assert_eq!(
+        cara_b
+            .get(&format!("/messages/messages/{msg}/edits"))
+            .await
+            .status,
+        200
+    );
+
+    // Threads: "N replies" links to the message with its replies and a reply form.
+    for body in ["first reply", "second reply"] {
+        let res = post(
+            &app,
+            &bob,
+            &format!("/api/v1/chat/rooms/{room}/messages"),
+            json!({"body": body, "reply_to": msg}),
+        )
+        .await;
+        res.expect(201);
+    }
+    let page = ada_b.get(&format!("/messages/rooms/{room}")).await;
+    let li = message_html(ok(&page), &msg);
+    assert!(li.contains(&format!("href=\"/messages/messages/{msg}/thread\"")));
+    assert!(li.contains("2 replies"));
+    let thread = format!("/messages/messages/{msg}/thread");
+    let page = ada_b.get(&thread).await;
+    let html = ok(&page);
+    let root = section(html, "thread-root", "</ol>");
+    assert!(root.contains("version <strong>three</strong>"));
+    let list = section(html, "thread-replies", "</ol>");
+    assert!(list.find("first reply").unwrap() < list.find("second reply").unwrap());
+    assert!(html.contains("2 replies") && html.contains("data-thread-reply"));
+    assert!(html.contains(&format!("name=\"reply_to\" value=\"{msg}\"")));
+
+    // Replying from the thread comes back to it; refused replies keep the text.
+    let res = ada_b
+        .post_form(
+            &format!("/messages/rooms/{room}/messages"),
+            &[
+                ("body", "third reply"),
+                ("reply_to", &msg),
+                ("back", &thread),
+            ],
+        )
+        .await;
+    let to = redirected_to(&res, &format!("{thread}#m-"));
+    let new_id = to.rsplit("#m-").next().unwrap();
+    let page = ada_b.get(&thread).await;
+    assert!(ok(&page).contains("3 replies") && page.text.contains(&format!("id=\"m-{new_id}\"")));
+    let api = get(&app, &ada, &format!("/api/v1/chat/messages/{msg}/replies")).await;
+    assert_eq!(api.data()["items"].as_array().unwrap().len(), 3);
+    let res = ada_b
+        .post_form(
+            &format!("/messages/rooms/{room}/messages"),
+            &[("body", " "), ("reply_to", &msg), ("back", &thread)],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+
+    // A reader who is not a member sees the thread without the form.
+    let page = cara_b.get(&thread).await;
+    assert!(ok(&page).contains("to reply") && !page.text.contains("data-thread-reply"));
+
+    // Private rooms: 404 for outsiders on both pages, as for unknown or malformed ids.
+    let private = common::room(&app, &ada, "Secret", "private").await;
+    let secret = id(&send(&app, &ada, &private, "hidden words").await);
+    patch(
+        &app,
+        &ada,
+        &format!("/api/v1/chat/messages/{secret}"),
+        json!({"body": "hidden, edited"}),
+    )
+    .await
+    .expect(200);
+    for path in [
+        format!("/messages/messages/{secret}/edits"),
+        format!("/messages/messages/{secret}/thread"),
+        format!("/messages/messages/{}/thread", uuid::Uuid::now_v7()),
+        "/messages/messages/nope/edits".to_owned(),
+    ] {
+        let res = bob_b.get(&path).await;
+        assert_eq!(res.status, 404, "{path}");
+        assert!(!res.text.contains("hidden words") && !res.text.contains("hidden, edited"));
+    }
+    assert_eq!(
+        ada_b
+            .get(&format!("/messages/messages/{secret}/edits"))
+            .await
+            .status,
+        200
+    );
+
+    // Direct messages: the thread's form posts to the direct conversation.
+    let d = id(&dm(&app, &ada, &bob, "direct question").await);
+    let page = bob_b.get(&format!("/messages/messages/{d}/thread")).await;
+    assert!(ok(&page).contains(&format!("action=\"/messages/direct/{}/messages\"", ada.id)));
+    let res = bob_b
+        .post_form(
+            &format!("/messages/direct/{}/messages", ada.id),
+            &[
+                ("body", "direct answer"),
+                ("reply_to", &d),
+                ("back", &format!("/messages/messages/{d}/thread")),
+            ],
+        )
+        .await;
+    redirected_to(&res, &format!("/messages/messages/{d}/thread#m-"));
+}
+
+#[tokio::test]
+async fn the_phone_bar_holds_messages() {
+    let app = spawn().await;
+    let (_ada, b) = signed_in(&app, "ada").await;
+    let page = b.get("/dashboard").await;
+    let bar = section(ok(&page), "class=\"bottomnav\"", "</nav>");
+    let hrefs: Vec<&str> = bar
+        .split("href=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert_eq!(
+        hrefs,
+        [
+            "/dashboard",
+            "/jobs",
+            "/messages",
+            "/applications",
+            "/profile"
+        ]
+    );
+    // What the bar has no room for is in the account menu on small screens.
+    let menu = section(&page.text, "class=\"menu-panel\"", "</div>");
+    assert!(menu.contains("href=\"/settings\""));
+    assert!(menu.contains("class=\"menu-compact\" href=\"/hiring\""));
+    assert!(!menu.contains("class=\"menu-compact\" href=\"/messages\""));
 }

@@ -1532,6 +1532,58 @@ async fn journey_messaging() -> Result<()> {
                 .await?;
             ensure!(shown == 64, "after scrolling up {shown} messages, not 64");
 
+            // Ada renames the room in its settings, reached from the room's header.
+            a.goto(&format!("/messages/rooms/{room}")).await?;
+            a.click_through(&format!(
+                ".chat-head a[href='/messages/rooms/{room}/settings']"
+            ))
+            .await?;
+            a.fill("#f-name", "Launch crew").await?;
+            a.click_through("[data-room-settings] button[type=submit]")
+                .await?;
+            a.wait_for_path(&format!("/messages/rooms/{room}/settings"))
+                .await?;
+            a.expect_text("now called Launch crew").await?;
+
+            // Send later: the picker takes local time; the message waits on the scheduled page.
+            a.goto(&format!("/messages/rooms/{room}")).await?;
+            a.wait_live().await?;
+            a.eval::<bool>(
+                "(() => { const d = new Date(Date.now() + 3 * 3600e3); \
+                 const p = (n) => String(n).padStart(2, '0'); \
+                 document.querySelector('[data-send-at]').value = \
+                 `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`; \
+                 return true; })()",
+            )
+            .await?;
+            a.say("See you in three hours").await?;
+            a.wait_for(
+                "document.querySelector('[data-scheduled-notice]')?.textContent.includes('Scheduled for')",
+                "the scheduled notice",
+            )
+            .await?;
+            ensure!(
+                a.eval::<bool>("!document.body.innerText.includes('See you in three hours')")
+                    .await?,
+                "the scheduled message was posted at once"
+            );
+            a.goto("/messages/scheduled").await?;
+            a.expect_text("See you in three hours").await?;
+
+            // On a phone the bottom bar reaches Messages.
+            b.viewport(360, 740).await?;
+            b.goto("/dashboard").await?;
+            ensure!(
+                b.eval::<bool>(
+                    "(() => { const l = document.querySelector('.bottomnav a[href=\"/messages\"]'); \
+                     return !!l && l.getBoundingClientRect().width > 0; })()"
+                )
+                .await?,
+                "no Messages entry in the phone's bottom bar"
+            );
+            b.viewport(1440, 900).await?;
+            let thinking_thread = format!("/messages/messages/{thinking}/thread");
+
             a.no_csp_violations("Ada").await?;
             b.no_csp_violations("Bob").await?;
 
@@ -1544,6 +1596,9 @@ async fn journey_messaging() -> Result<()> {
                 (&b, "messages-rooms", "/messages/rooms".to_owned()),
                 (&b, "notifications", "/notifications".to_owned()),
                 (&b, "notification-settings", "/settings/notifications".to_owned()),
+                (&a, "messages-room-settings", format!("/messages/rooms/{room}/settings")),
+                (&a, "messages-scheduled", "/messages/scheduled".to_owned()),
+                (&b, "messages-thread", thinking_thread.clone()),
             ] {
                 for (w, h) in VIEWPORTS {
                     tab.viewport(w, h).await?;

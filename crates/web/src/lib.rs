@@ -32,6 +32,39 @@ pub mod icons {
     pub const SEARCH: &str = "M10 2a8 8 0 1 0 4.9 14.3l5.4 5.4 1.4-1.4-5.4-5.4A8 8 0 0 0 10 2zm0 2a6 6 0 1 1 0 12 6 6 0 0 1 0-12z";
 }
 
+/// What the phone bottom bar holds, in this order: it has room for five entries, so it takes the
+/// everyday ones; Profile, Settings and Admin are also in the account menu, and the other
+/// entries (Hiring…) are listed there on small screens (`PageCtx::menu_nav`).
+pub const BOTTOM_BAR: [&str; 5] = [
+    "/dashboard",
+    "/jobs",
+    "/messages",
+    "/applications",
+    "/profile",
+];
+
+/// Entries the account menu always links to (so they need no place of their own there).
+const IN_ACCOUNT_MENU: [&str; 3] = ["/profile", "/settings", "/admin/users"];
+
+impl page::PageCtx {
+    /// The bottom bar's entries (those of `BOTTOM_BAR` this user has), in `BOTTOM_BAR` order.
+    pub fn bottom_nav(&self) -> Vec<&page::NavLink> {
+        BOTTOM_BAR
+            .iter()
+            .filter_map(|href| self.nav.iter().find(|n| n.href == *href))
+            .collect()
+    }
+
+    /// Entries neither in the bottom bar nor fixed in the account menu: the account menu lists
+    /// them on small screens, where the side navigation is hidden.
+    pub fn menu_nav(&self) -> Vec<&page::NavLink> {
+        self.nav
+            .iter()
+            .filter(|n| !BOTTOM_BAR.contains(&n.href) && !IN_ACCOUNT_MENU.contains(&n.href))
+            .collect()
+    }
+}
+
 /// Shared page routes: static assets and the theme switch.
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -105,6 +105,11 @@ pub(super) struct MsgRow {
     pub seen: bool,
     pub highlight: bool,
     pub editing: bool,
+    /// Replies to this message in the window and after it.
+    pub replies: u64,
+    /// Whether `replies` is all of them: replies are newer than their message, so a window
+    /// reaching the latest message holds every reply to its messages.
+    pub replies_exact: bool,
 }
 
 pub(super) struct FileRow {
@@ -174,6 +179,8 @@ impl Conversation {
 #[derive(Default)]
 pub(super) struct Composer {
     pub body: String,
+    /// "Send later" as typed (a `datetime-local` value).
+    pub send_at: String,
     pub reply: Option<Quote>,
     pub errors: FieldErrors,
 }
@@ -402,6 +409,10 @@ fn rows(
             .filter(|m| m.id <= read)
             .map(|m| m.id)
     });
+    let mut replies: HashMap<Uuid, u64> = HashMap::new();
+    for parent in items.iter().filter_map(|m| m.reply_to) {
+        *replies.entry(parent).or_default() += 1;
+    }
     items
         .into_iter()
         .map(|m| {
@@ -456,6 +467,8 @@ fn rows(
                 seen: seen == Some(m.id),
                 highlight: highlight == Some(m.id),
                 editing: edit == Some(m.id) && live && mine,
+                replies: replies.get(&m.id).copied().unwrap_or(0),
+                replies_exact: at_latest,
                 deleted: m.deleted,
                 edited: m.is_edited,
                 body: m.body,

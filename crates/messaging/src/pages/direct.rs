@@ -13,9 +13,8 @@ use vertechie_kernel::AppState;
 use vertechie_web::{CsrfForm, SignedIn, redirect_with_flash};
 
 use super::conversation::{Target, ViewParams};
-use super::rooms::{MessageForm, refused, show};
-use super::{is_form_error, parse_id};
-use crate::service::chat;
+use super::parse_id;
+use super::rooms::{MessageForm, post_composer, show};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -80,12 +79,5 @@ async fn send(
         Ok(id) => id,
         Err(e) => return ctx.fail(e),
     };
-    match chat::send_direct(&state, &user, other, f.to_message()).await {
-        Ok(m) => Redirect::to(&format!("/messages/direct/{other}#m-{}", m.id)).into_response(),
-        // Yourself is a 422 too, but there is no conversation to show it in.
-        Err(err) if is_form_error(&err) && other != user.id.as_uuid() => {
-            refused(&state, &ctx, &user, Target::Direct(other), &f, err).await
-        }
-        Err(err) => ctx.fail(err),
-    }
+    post_composer(&state, &ctx, &user, Target::Direct(other), &f).await
 }

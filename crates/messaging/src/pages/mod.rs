@@ -1,7 +1,8 @@
 //! HTML pages for messaging, calling the services directly (never HTTP to ourselves): the
 //! messages home with its sidebar, rooms (browse, create, read, post, join, leave), direct
-//! conversations, message actions (reply, edit, delete, react, mark read), search, the
-//! notifications list and the notification preferences.
+//! conversations, message actions (reply, edit, delete, react, mark read, send later), a room's
+//! settings (name, topic, members and roles), scheduled messages, a message's edit history and
+//! thread, search, the notifications list and the notification preferences.
 //!
 //! Every page works without JavaScript: each action is a form that posts and redirects back.
 //! `crates/web/static/js/chat.js` and `notifications.js` add the live parts (over the gateway)
@@ -12,8 +13,11 @@ mod direct;
 mod messages;
 mod notifications;
 mod rooms;
+mod scheduled;
 mod search;
+mod settings;
 mod sidebar;
+mod thread;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -27,6 +31,9 @@ pub fn router() -> Router<AppState> {
         .merge(rooms::router())
         .merge(direct::router())
         .merge(messages::router())
+        .merge(settings::router())
+        .merge(scheduled::router())
+        .merge(thread::router())
         .merge(search::router())
         .merge(notifications::router())
 }

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 use vertechie_accounts::service::profile;
@@ -17,7 +18,9 @@ use vertechie_web::{CsrfForm, FieldErrors, PageCtx, SignedIn, redirect_with_flas
 use super::conversation::{self, Loaded, Target, ViewParams};
 use super::sidebar::{Latest, Sidebar};
 use super::{back_to, is_form_error, parse_id, query_value};
-use crate::service::chat::{self, Invite, NewMessage, RoomCreate, RoomQuery};
+use crate::service::chat::{
+    self, Invite, PostMessage, Posted, RoomCreate, RoomQuery, ScheduledView,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -107,6 +110,7 @@ pub(super) async fn refused(
         Ok(Loaded::Show(b)) => {
             let (side, c, mut composer) = *b;
             composer.body = f.body.clone();
+            composer.send_at = f.send_at.clone();
             composer.errors = FieldErrors::from(&err);
             if let Some(r) = f.reply_to() {
                 composer.reply = conversation::quote(state, user, r).await;
@@ -141,19 +145,107 @@ pub(super) struct MessageForm {
     pub body: String,
     #[serde(default)]
     pub reply_to: String,
+    /// "Send later": a `datetime-local` value (`2026-11-22T14:05`), the browser's local time.
+    #[serde(default)]
+    pub send_at: String,
+    /// The browser's `Date.getTimezoneOffset()` for that time (minutes, UTC − local), filled
+    /// by chat.js; without JavaScript it stays 0 and the time is read as UTC (the label says so).
+    #[serde(default)]
+    pub tz_offset: String,
+    /// Where to go after posting (the thread page's reply form), inside `/messages`.
+    #[serde(default)]
+    pub back: Option<String>,
 }
+
+/// The widest offsets real time zones have (UTC−12 … UTC+14), in minutes.
+const TZ_OFFSET_MAX: i64 = 14 * 60;
 
 impl MessageForm {
     pub fn reply_to(&self) -> Option<Uuid> {
         Uuid::parse_str(self.reply_to.trim()).ok()
     }
 
-    pub fn to_message(&self) -> NewMessage {
-        NewMessage {
+    /// `send_at` in UTC: `None` when empty; a 422 on `send_at` when it is not a date and time.
+    fn send_at(&self) -> Result<Option<DateTime<Utc>>, AppError> {
+        let raw = self.send_at.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+            .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+            .map_err(|_| AppError::field("send_at", "must be a date and time"))?;
+        // An offset out of range is not a browser's: read the time as UTC, as without JS.
+        let offset = self
+            .tz_offset
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|m| m.abs() <= TZ_OFFSET_MAX)
+            .unwrap_or(0);
+        Ok(Some((local + Duration::minutes(offset)).and_utc()))
+    }
+
+    /// The post: now, or later when `send_at` is filled in.
+    pub fn to_post(&self) -> Result<PostMessage, AppError> {
+        Ok(PostMessage {
             body: self.body.clone(),
             reply_to: self.reply_to(),
-            ..NewMessage::default()
+            send_at: self.send_at()?,
+            ..PostMessage::default()
+        })
+    }
+
+    /// Where a posted message is shown: `back` (the thread page) or the conversation.
+    pub fn after_post(&self, conversation: &str, message: Uuid) -> String {
+        match &self.back {
+            Some(b) if !b.trim().is_empty() => {
+                let back = back_to(Some(b.trim()));
+                let back = back.split('#').next().unwrap_or("/messages");
+                format!("{back}#m-{message}")
+            }
+            _ => format!("{conversation}#m-{message}"),
         }
+    }
+}
+
+/// What the flash says when a message was scheduled.
+pub(super) fn scheduled_flash(s: &ScheduledView) -> String {
+    format!(
+        "Your message will be sent on {} UTC. You can cancel it under Scheduled messages.",
+        s.send_at.format("%-d %b %Y at %H:%M")
+    )
+}
+
+/// Posts the composer's message to a room or a direct conversation and answers the form.
+pub(super) async fn post_composer(
+    state: &AppState,
+    ctx: &PageCtx,
+    user: &CurrentUser,
+    target: Target,
+    f: &MessageForm,
+) -> Response {
+    let conversation = match target {
+        Target::Room(id) => format!("/messages/rooms/{id}"),
+        Target::Direct(id) => format!("/messages/direct/{id}"),
+    };
+    let posted = match f.to_post() {
+        Ok(m) => match target {
+            Target::Room(id) => chat::post_message(state, user, id, m).await,
+            Target::Direct(id) => chat::post_direct(state, user, id, m).await,
+        },
+        Err(e) => Err(e),
+    };
+    match posted {
+        Ok(Posted::Now(m)) => Redirect::to(&f.after_post(&conversation, m.id)).into_response(),
+        Ok(Posted::Later(s)) => redirect_with_flash(&conversation, "success", &scheduled_flash(&s)),
+        // Yourself is a 422 too, but there is no conversation to show it in.
+        Err(err)
+            if is_form_error(&err)
+                && !matches!(target, Target::Direct(to) if to == user.id.as_uuid()) =>
+        {
+            refused(state, ctx, user, target, f, err).await
+        }
+        Err(err) => ctx.fail(err),
     }
 }
 
@@ -167,13 +259,7 @@ async fn send(
         Ok(id) => id,
         Err(e) => return ctx.fail(e),
     };
-    match chat::send_message(&state, &user, id, f.to_message()).await {
-        Ok(m) => Redirect::to(&format!("/messages/rooms/{id}#m-{}", m.id)).into_response(),
-        Err(err) if is_form_error(&err) => {
-            refused(&state, &ctx, &user, Target::Room(id), &f, err).await
-        }
-        Err(err) => ctx.fail(err),
-    }
+    post_composer(&state, &ctx, &user, Target::Room(id), &f).await
 }
 
 #[derive(Deserialize, Default)]
@@ -261,6 +347,9 @@ async fn mark_read(
 struct MemberForm {
     #[serde(default)]
     username: String,
+    /// The settings page posts here too and wants to come back to itself.
+    #[serde(default)]
+    back: Option<String>,
 }
 
 /// Adds someone to the room by username (owners and moderators).
@@ -274,7 +363,11 @@ async fn add_member(
         Ok(id) => id,
         Err(e) => return ctx.fail(e),
     };
-    let back = format!("/messages/rooms/{id}");
+    let room_path = format!("/messages/rooms/{id}");
+    let back = match f.back.as_deref() {
+        Some(b) if b.starts_with(&room_path) => back_to(Some(b)),
+        _ => room_path,
+    };
     let username = f.username.trim().trim_start_matches('@').to_owned();
     let added = match profile::find_by_username(&state, &username).await {
         Ok(other) => {
@@ -482,5 +575,63 @@ async fn create(
             Err(e) => ctx.fail(e),
         },
         Err(err) => ctx.fail(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(send_at: &str, tz_offset: &str) -> MessageForm {
+        MessageForm {
+            send_at: send_at.to_owned(),
+            tz_offset: tz_offset.to_owned(),
+            ..MessageForm::default()
+        }
+    }
+
+    #[test]
+    fn send_later_reads_the_browsers_local_time() {
+        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(form(" ", "0").send_at().unwrap(), None);
+        // UTC+2 (getTimezoneOffset -120): 14:05 local is 12:05 UTC.
+        assert_eq!(
+            form("2026-11-22T14:05", "-120").send_at().unwrap(),
+            Some(utc("2026-11-22T12:05:00Z"))
+        );
+        // UTC−5 with seconds.
+        assert_eq!(
+            form("2026-11-22T14:05:30", "300").send_at().unwrap(),
+            Some(utc("2026-11-22T19:05:30Z"))
+        );
+        // No (or a nonsense) offset: UTC, as the label says without JavaScript.
+        for tz in ["", "x", "100000"] {
+            assert_eq!(
+                form("2026-11-22T14:05", tz).send_at().unwrap(),
+                Some(utc("2026-11-22T14:05:00Z"))
+            );
+        }
+        let err = form("tomorrow", "0").send_at().unwrap_err();
+        assert_eq!(err.details[0].field, "send_at");
+    }
+
+    #[test]
+    fn posts_from_a_thread_go_back_to_it() {
+        let id = Uuid::nil();
+        let mut f = MessageForm::default();
+        assert_eq!(
+            f.after_post("/messages/rooms/r", id),
+            format!("/messages/rooms/r#m-{id}")
+        );
+        f.back = Some("/messages/messages/x/thread#m-y".to_owned());
+        assert_eq!(
+            f.after_post("/messages/rooms/r", id),
+            format!("/messages/messages/x/thread#m-{id}")
+        );
+        f.back = Some("https://evil.example".to_owned());
+        assert_eq!(
+            f.after_post("/messages/rooms/r", id),
+            format!("/messages#m-{id}")
+        );
     }
 }

@@ -233,7 +233,11 @@ function conversation(root) {
     const head = el("div", { class: "msg-head" },
       el("span", { class: "msg-author" }, author), " ",
       el("time", { class: "msg-time muted small", datetime: m.created_at, text: timeLabel(m.created_at) }));
-    if (m.is_edited && !m.deleted) head.append(" ", el("span", { class: "msg-edited muted small", text: "(edited)" }));
+    if (m.is_edited && !m.deleted) {
+      head.append(" ", el("a", {
+        class: "msg-edited muted small", href: `/messages/messages/${m.id}/edits`, title: "See the earlier versions", text: "(edited)",
+      }));
+    }
     li.append(head);
 
     if (m.reply_to) {
@@ -387,6 +391,27 @@ function conversation(root) {
     if (!li) return;
     const form = li.querySelector("[data-reactions]");
     if (form) form.replaceWith(reactionsForm({ id: frame.message_id, reactions: frame.reactions }));
+  });
+  on("room_updated", (frame) => {
+    // A rename or a new topic by a moderator: update the header without a reload.
+    if (direct || frame.room_id !== roomId) return;
+    const title = document.getElementById("chat-title");
+    if (title && frame.name) {
+      const last = title.lastChild;
+      if (last && last.nodeType === Node.TEXT_NODE) last.textContent = ` ${frame.name}\n`;
+      else title.append(document.createTextNode(` ${frame.name}`));
+    }
+    let topic = document.querySelector(".chat-topic");
+    if (frame.topic) {
+      if (!topic && title) {
+        topic = document.createElement("p");
+        topic.className = "chat-topic muted small word-break";
+        title.after(topic);
+      }
+      if (topic) topic.textContent = frame.topic;
+    } else if (topic) {
+      topic.remove();
+    }
   });
   on("read_receipt", (frame) => {
     if (direct && frame.room_id === roomId && frame.user_id === otherId) {
@@ -677,6 +702,15 @@ function conversation(root) {
         notify({ type: "typing", room_id: roomId, is_typing: false });
       }
     };
+    let notice = null;
+    const showNotice = (iso) => {
+      if (!notice) {
+        notice = el("p", { class: "small", role: "status", "data-scheduled-notice": true });
+        composer.querySelector(".composer-row").after(notice);
+      }
+      notice.replaceChildren(`Scheduled for ${new Date(iso).toLocaleString()}. `,
+        el("a", { href: "/messages/scheduled", text: "Scheduled messages" }));
+    };
     const showError = (text) => {
       if (!error) {
         error = el("p", { class: "field-error", role: "alert", "data-composer-error": true });
@@ -685,6 +719,20 @@ function conversation(root) {
       error.textContent = text;
       error.hidden = !text;
     };
+
+    // "Send later": the picker holds the browser's local time, so say so, and send the offset
+    // the server needs to turn it into UTC (without JavaScript it is read as UTC).
+    const sendAt = composer.querySelector("[data-send-at]");
+    const tzOffset = composer.querySelector("[data-tz-offset]");
+    const sendAtLabel = composer.querySelector("[data-send-at-label]");
+    const syncOffset = () => {
+      if (!sendAt || !tzOffset) return;
+      const at = sendAt.value ? new Date(sendAt.value) : new Date();
+      tzOffset.value = String(Number.isNaN(at.getTime()) ? new Date().getTimezoneOffset() : at.getTimezoneOffset());
+    };
+    if (sendAtLabel) sendAtLabel.textContent = "Send at (your local time)";
+    syncOffset();
+    sendAt?.addEventListener("change", syncOffset);
 
     body.addEventListener("input", () => {
       grow();
@@ -718,6 +766,33 @@ function conversation(root) {
       if (ids.length) payload.attachments = ids;
       submit.disabled = true;
       showError("");
+      if (sendAt && sendAt.value) {
+        // Scheduled: through the API (sockets only send now); the page says when it goes.
+        const at = new Date(sendAt.value);
+        if (Number.isNaN(at.getTime())) {
+          showError("Choose a date and time to send it at.");
+          submit.disabled = false;
+          return;
+        }
+        payload.send_at = at.toISOString();
+        try {
+          const s = await api("POST", direct
+            ? `/api/v1/chat/direct/${otherId}/messages`
+            : `/api/v1/chat/rooms/${roomId}/messages`, payload);
+          body.value = "";
+          sendAt.value = "";
+          grow();
+          endReply();
+          files.clear();
+          showNotice(s.send_at);
+        } catch (err) {
+          showError(errorText(err));
+        } finally {
+          submit.disabled = false;
+          body.focus();
+        }
+        return;
+      }
       try {
         const frame = direct
           ? { type: "send_direct_message", to: otherId, ...payload }
