@@ -842,6 +842,27 @@ async fn replies_stay_in_their_room() {
     res.expect(200);
     assert_eq!(ids(&res.data()["items"]), reply_ids);
     assert_eq!(res.data()["pagination"]["total"], 2);
+    // The count is on the message itself, in pages and on its own.
+    let page = messages(&app, &ann, &a, "").await;
+    let counted: Vec<(String, u64)> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["id"].as_str().unwrap().to_owned(),
+                m["reply_count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(counted.contains(&(id(&root), 2)), "{counted:?}");
+    assert_eq!(
+        counted.iter().filter(|(_, n)| *n > 0).count(),
+        1,
+        "{counted:?}"
+    );
+    let one = get(&app, &ann, &format!("/api/v1/chat/messages/{}", id(&root))).await;
+    assert_eq!(one.data()["reply_count"], 2);
     let res = get(
         &app,
         &ann,
@@ -1422,6 +1443,26 @@ async fn a_scheduled_message_fails_when_the_author_left() {
         get(&app, &bob, "/api/v1/chat/scheduled").await.data()["pagination"]["total"],
         0
     );
+    // The failed one is listed on its own, with why; nobody else sees it.
+    let failed = get(&app, &bob, "/api/v1/chat/scheduled?status=failed").await;
+    failed.expect(200);
+    let items = failed.data()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["status"], "failed");
+    assert_eq!(items[0]["body"], "see you");
+    assert!(
+        !items[0]["error"].as_str().unwrap_or_default().is_empty(),
+        "{items:?}"
+    );
+    assert_eq!(
+        get(&app, &ann, "/api/v1/chat/scheduled?status=failed")
+            .await
+            .data()["pagination"]["total"],
+        0
+    );
+    get(&app, &bob, "/api/v1/chat/scheduled?status=sent")
+        .await
+        .expect_error(400, "INVALID_QUERY");
 }
 
 #[tokio::test]

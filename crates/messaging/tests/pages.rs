@@ -1341,6 +1341,35 @@ async fn send_later_schedules_lists_and_cancels() {
     );
     let res = ada_b.get("/messages/scheduled").await;
     assert!(ok(&res).contains("1 message waits"));
+
+    // One that cannot be sent (the author left the room) is listed under "Not sent", with why.
+    join(&app, &bob, &room).await;
+    let send_at = app.state.clock.now() + chrono::Duration::minutes(5);
+    post(
+        &app,
+        &bob,
+        &format!("/api/v1/chat/rooms/{room}/messages"),
+        json!({"body": "left before it went", "send_at": send_at}),
+    )
+    .await
+    .expect(202);
+    leave(&app, &bob, &room).await.expect(204);
+    app.advance(chrono::Duration::minutes(6));
+    wait_until("the failed delivery", || async {
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM chat_scheduled_messages WHERE status = 'failed'",
+        )
+        .await
+            == 1
+    })
+    .await;
+    let res = bob_b.get("/messages/scheduled").await;
+    let html = ok(&res);
+    let failed = section(html, "Not sent", "</ul>");
+    assert!(failed.contains("left before it went"), "{failed}");
+    assert!(failed.contains("Not sent: "), "{failed}");
+    assert!(!ok(&ada_b.get("/messages/scheduled").await).contains("Not sent"));
 }
 
 #[tokio::test]

@@ -13,7 +13,8 @@ use vertechie_kernel::{
 use crate::service::chat::{
     self as svc, ConversationView, DirectView, EditBody, EditView, Invite, MemberView, MessagePage,
     MessageQuery, MessageView, PostMessage, Posted, ReactionInput, ReadInput, ReadReceipt,
-    RoleChange, RoomCreate, RoomQuery, RoomUpdate, RoomView, ScheduledView, SearchHit, SearchQuery,
+    RoleChange, RoomCreate, RoomQuery, RoomUpdate, RoomView, ScheduledQuery, ScheduledView,
+    SearchHit, SearchQuery,
 };
 
 /// 201 with the message, or 202 with the scheduled item.
@@ -386,16 +387,16 @@ pub async fn search(
     svc::search_messages(&state, &user, q).await.map(ApiOk)
 }
 
-/// Your messages waiting to be sent, soonest first.
-#[utoipa::path(get, path = "/api/v1/chat/scheduled", tag = "chat", security(("bearer" = [])), params(PageQuery),
+/// Your messages waiting to be sent (soonest first), or with `status=failed` those that could not be sent (most recent first, with `error`).
+#[utoipa::path(get, path = "/api/v1/chat/scheduled", tag = "chat", security(("bearer" = [])), params(ScheduledQuery),
     responses((status = 200, description = "A page of scheduled messages", body = Envelope<Page<ScheduledView>>),
         (status = 401, description = "Not signed in")))]
 pub async fn list_scheduled(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiQuery(page): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<ScheduledQuery>,
 ) -> AppResult<ApiOk<Page<ScheduledView>>> {
-    svc::list_scheduled(&state, &user, page).await.map(ApiOk)
+    svc::list_scheduled(&state, &user, q).await.map(ApiOk)
 }
 
 /// Cancel a message before it is sent.

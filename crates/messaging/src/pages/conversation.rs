@@ -107,9 +107,6 @@ pub(super) struct MsgRow {
     pub editing: bool,
     /// Replies to this message in the window and after it.
     pub replies: u64,
-    /// Whether `replies` is all of them: replies are newer than their message, so a window
-    /// reaching the latest message holds every reply to its messages.
-    pub replies_exact: bool,
 }
 
 pub(super) struct FileRow {
@@ -409,10 +406,6 @@ fn rows(
             .filter(|m| m.id <= read)
             .map(|m| m.id)
     });
-    let mut replies: HashMap<Uuid, u64> = HashMap::new();
-    for parent in items.iter().filter_map(|m| m.reply_to) {
-        *replies.entry(parent).or_default() += 1;
-    }
     items
         .into_iter()
         .map(|m| {
@@ -467,8 +460,7 @@ fn rows(
                 seen: seen == Some(m.id),
                 highlight: highlight == Some(m.id),
                 editing: edit == Some(m.id) && live && mine,
-                replies: replies.get(&m.id).copied().unwrap_or(0),
-                replies_exact: at_latest,
+                replies: m.reply_count,
                 deleted: m.deleted,
                 edited: m.is_edited,
                 body: m.body,

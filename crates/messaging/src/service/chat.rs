@@ -144,6 +144,8 @@ pub struct MessageView {
     pub reactions: Vec<ReactionView>,
     /// The attached files, in order.
     pub attachments: Vec<AttachmentView>,
+    /// Replies to this message (the thread: `GET /chat/messages/{id}/replies`).
+    pub reply_count: u64,
     pub is_edited: bool,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted: bool,
@@ -261,6 +263,30 @@ pub struct ScheduledView {
     /// Why it was not sent, when it failed.
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+/// Which of the user's scheduled messages to list.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScheduledFilter {
+    /// Waiting to be sent, soonest first.
+    #[default]
+    Pending,
+    /// Not sent (the author left the room, a file was deleted, …), most recent first, with
+    /// `error` saying why.
+    Failed,
+}
+
+/// `?status=&page=&limit=` of the scheduled list.
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ScheduledQuery {
+    /// pending (default) | failed
+    pub status: Option<ScheduledFilter>,
+    /// Page number, from 1.
+    pub page: Option<u64>,
+    /// Items per page, 1–100 (default 20).
+    pub limit: Option<u64>,
 }
 
 /// What a POST of a message did: posted it now, or scheduled it.

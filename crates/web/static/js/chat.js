@@ -255,6 +255,7 @@ function conversation(root) {
       if (files) li.append(files);
       if ((m.reactions || []).length || live) li.append(reactionsForm(m));
     }
+    if (m.reply_count > 0) li.append(threadLink(m.id, m.reply_count));
     if (live) {
       const picker = el("details", { class: "reaction-picker" },
         el("summary", { title: "Add a reaction" }, el("span", { "aria-hidden": "true", text: "☺+" }), el("span", { class: "visually-hidden", text: "Add a reaction" })),
@@ -270,6 +271,26 @@ function conversation(root) {
       li.append(actions);
     }
     return li;
+  }
+
+  function threadLink(id, count) {
+    return el("p", { class: "msg-thread small" },
+      el("a", { href: `/messages/messages/${id}/thread`, "data-thread": id, text: `${count} ${count === 1 ? "reply" : "replies"}` }));
+  }
+
+  // A new reply raises its parent's count, when the parent is on screen.
+  function countReply(parentId) {
+    const parent = byId(parentId);
+    if (!parent) return;
+    const link = parent.querySelector("[data-thread]");
+    const count = (link ? parseInt(link.textContent, 10) || 0 : 0) + 1;
+    const fresh = threadLink(parentId, count);
+    if (link) link.closest(".msg-thread").replaceWith(fresh);
+    else {
+      const actions = parent.querySelector(".msg-actions");
+      if (actions) actions.before(fresh);
+      else parent.append(fresh);
+    }
   }
 
   function attachmentsNode(files) {
@@ -348,6 +369,7 @@ function conversation(root) {
     const stick = nearBottom();
     const existed = !!byId(m.id);
     put(m, { fresh: !existed });
+    if (!existed && m.reply_to) countReply(m.reply_to);
     const mine = m.author && m.author.id === me;
     if (!existed && !mine) {
       announce.textContent = `${m.author ? m.author.display_name : "Someone"}: ${plain(m.body, 200)}`;

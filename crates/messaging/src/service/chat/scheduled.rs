@@ -23,7 +23,10 @@ use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, FieldError, P
 use super::access::{fail_on, live_user, membership, postable};
 use super::direct::{announce_direct_room, ensure_direct, find_direct, not_yourself};
 use super::messages::{announce_new, check_attachments, check_new_body, insert, send_message};
-use super::{NewMessage, PostMessage, Posted, SCHEDULE_MAX_DAYS, ScheduledView, views};
+use super::{
+    NewMessage, PostMessage, Posted, SCHEDULE_MAX_DAYS, ScheduledFilter, ScheduledQuery,
+    ScheduledView, views,
+};
 use crate::model::{
     chat_message as message, chat_room as room, chat_scheduled_message as scheduled,
 };
@@ -218,19 +221,34 @@ pub async fn post_direct(
     }
 }
 
-/// The user's messages waiting to be sent, soonest first.
+/// The user's messages waiting to be sent (soonest first), or those that could not be sent
+/// (most recent first, with the reason).
 pub async fn list_scheduled(
     state: &AppState,
     me: &CurrentUser,
-    page: PageQuery,
+    q: ScheduledQuery,
 ) -> AppResult<Page<ScheduledView>> {
+    let page = PageQuery {
+        page: q.page,
+        limit: q.limit,
+    };
+    let status = q.status.unwrap_or_default();
     let find = scheduled::Entity::find()
         .filter(scheduled::Column::AuthorId.eq(me.id.as_uuid()))
-        .filter(scheduled::Column::Status.eq(PENDING));
+        .filter(scheduled::Column::Status.eq(match status {
+            ScheduledFilter::Pending => PENDING,
+            ScheduledFilter::Failed => FAILED,
+        }));
     let total = find.clone().count(&state.db).await?;
-    let rows = find
-        .order_by_asc(scheduled::Column::SendAt)
-        .order_by_asc(scheduled::Column::Id)
+    let ordered = match status {
+        ScheduledFilter::Pending => find
+            .order_by_asc(scheduled::Column::SendAt)
+            .order_by_asc(scheduled::Column::Id),
+        ScheduledFilter::Failed => find
+            .order_by_desc(scheduled::Column::UpdatedAt)
+            .order_by_desc(scheduled::Column::Id),
+    };
+    let rows = ordered
         .offset(page.offset())
         .limit(page.limit())
         .all(&state.db)

@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Statement,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use uuid::Uuid;
 use vertechie_accounts::model::user;
@@ -136,6 +138,7 @@ fn message_view(
     authors: &HashMap<Uuid, user::Model>,
     reactions: &mut HashMap<Uuid, Vec<ReactionView>>,
     attachments: &mut HashMap<Uuid, Vec<AttachmentView>>,
+    replies: &HashMap<Uuid, u64>,
 ) -> MessageView {
     let deleted = m.deleted_at.is_some();
     MessageView {
@@ -164,11 +167,33 @@ fn message_view(
         } else {
             attachments.remove(&m.id).unwrap_or_default()
         },
+        reply_count: replies.get(&m.id).copied().unwrap_or(0),
         is_edited: m.is_edited,
         edited_at: m.edited_at,
         deleted,
         created_at: m.created_at,
     }
+}
+
+/// Replies per message of `ids` (deleted ones included, as the thread lists them): one grouped
+/// query on the `reply_to` index.
+async fn reply_counts<C: ConnectionTrait>(conn: &C, ids: &[Uuid]) -> AppResult<HashMap<Uuid, u64>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Option<Uuid>, i64)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::ReplyTo)
+        .column_as(Expr::expr(Func::count(Expr::col(message::Column::Id))), "n")
+        .filter(message::Column::ReplyTo.is_in(ids.iter().copied()))
+        .group_by(message::Column::ReplyTo)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(parent, n)| parent.map(|p| (p, u64::try_from(n).unwrap_or(0))))
+        .collect())
 }
 
 /// The views of `rows`, in the same order.
@@ -181,9 +206,10 @@ pub(super) async fn messages<C: ConnectionTrait>(
     let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
     let mut reactions = reactions(conn, &ids).await?;
     let mut attachments = attachments(state, conn, rows).await?;
+    let replies = reply_counts(conn, &ids).await?;
     Ok(rows
         .iter()
-        .map(|m| message_view(m, &authors, &mut reactions, &mut attachments))
+        .map(|m| message_view(m, &authors, &mut reactions, &mut attachments, &replies))
         .collect())
 }
 
@@ -195,11 +221,13 @@ pub(super) async fn message<C: ConnectionTrait>(
     let authors = users(conn, row.author_id).await?;
     let mut reactions = reactions(conn, &[row.id]).await?;
     let mut attachments = attachments(state, conn, std::slice::from_ref(row)).await?;
+    let replies = reply_counts(conn, &[row.id]).await?;
     Ok(message_view(
         row,
         &authors,
         &mut reactions,
         &mut attachments,
+        &replies,
     ))
 }
 
