@@ -131,6 +131,10 @@ async fn sqlite_uses_wal_foreign_keys_and_a_busy_timeout() {
     assert_eq!(pragma("PRAGMA journal_mode").await, "wal");
     assert_eq!(pragma("PRAGMA foreign_keys").await, "1");
     assert_eq!(pragma("PRAGMA busy_timeout").await, "10000");
+    assert_eq!(
+        pragma("PRAGMA mmap_size").await,
+        vertechie_kernel::db::SQLITE_MMAP_BYTES.to_string()
+    );
     // Foreign keys are enforced, not just declared.
     Migrator::up(&conn, None).await.unwrap();
     let orphan = conn
