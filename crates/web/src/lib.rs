@@ -15,7 +15,8 @@ use vertechie_kernel::AppState;
 
 pub use page::{
     CsrfForm, FieldErrors, Flash, NavItem, Navigation, Page, PageCtx, SignedIn, error_page,
-    page_middleware, redirect_with_flash, render, safe_next, set_session_cookie,
+    is_form_error, page_middleware, parse_id, redirect_with_flash, render, safe_next,
+    set_session_cookie,
 };
 
 /// Icons for navigation items (24×24 SVG paths).

@@ -524,6 +524,20 @@ pub async fn not_found(Page(ctx): Page) -> Response {
     error_page(&ctx, AppError::not_found("not found"))
 }
 
+/// An id in a page path. A malformed one names nothing that exists, so it is the 404 page's
+/// error ("<what> not found").
+pub fn parse_id(raw: &str, what: &str) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| AppError::not_found(format!("{what} not found")))
+}
+
+/// Whether a service error belongs next to the form that caused it (a 4xx other than 404 and
+/// 401) rather than on an error page.
+pub fn is_form_error(err: &AppError) -> bool {
+    err.status.is_client_error()
+        && err.status != StatusCode::NOT_FOUND
+        && err.status != StatusCode::UNAUTHORIZED
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
 use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, UserId};
-use vertechie_web::{CsrfForm, FieldErrors, Page, PageCtx, SignedIn, redirect_with_flash, render};
+use vertechie_web::{
+    CsrfForm, FieldErrors, Page, PageCtx, SignedIn, parse_id, redirect_with_flash, render,
+};
 
 use super::{form_errors, is_form_error};
 use crate::service::discovery::{Completeness, completeness};
@@ -137,10 +139,6 @@ fn education_line(e: &EducationView) -> String {
     .filter(|s| !s.is_empty())
     .collect::<Vec<_>>()
     .join(" · ")
-}
-
-fn parse_id(raw: &str, what: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::not_found(format!("{what} not found")))
 }
 
 fn opt(s: &Option<String>) -> String {

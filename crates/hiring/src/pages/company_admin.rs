@@ -43,17 +43,7 @@ pub fn router() -> Router<AppState> {
 
 // ---- helpers shared by the company-side pages ----
 
-/// A path id, or the 404 page's error.
-pub(super) fn parse_id(raw: &str, what: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::not_found(format!("{what} not found")))
-}
-
-/// Whether a service error belongs next to a form (rather than on an error page).
-pub(super) fn is_form_error(err: &AppError) -> bool {
-    err.status.is_client_error()
-        && err.status != StatusCode::NOT_FOUND
-        && err.status != StatusCode::UNAUTHORIZED
-}
+pub(super) use vertechie_web::{is_form_error, parse_id};
 
 /// "21 Nov 2026".
 pub(super) fn day(t: DateTime<Utc>) -> String {

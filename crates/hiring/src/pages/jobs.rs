@@ -34,9 +34,9 @@ pub fn router() -> Router<AppState> {
         .route("/jobs/{id}/unsave", post(unsave))
 }
 
-/// An id in a page path; anything unreadable is a missing page.
+/// An id in a job page's path; anything unreadable is a missing job.
 pub(super) fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::not_found("Not found"))
+    vertechie_web::parse_id(raw, "Job")
 }
 
 /// `path?k=v&…` from the non-empty pairs.

@@ -17,7 +17,7 @@ use vertechie_web::page::signin_redirect;
 use vertechie_web::{CsrfForm, Page, PageCtx, SignedIn, redirect_with_flash, render};
 
 use super::jobs::view::{self, MatchPanel};
-use super::jobs::{PER_PAGE, parse_id, with_query};
+use super::jobs::{PER_PAGE, with_query};
 use crate::service::applications::{self as svc, ApplicationView, EventView};
 
 pub fn router() -> Router<AppState> {
@@ -220,7 +220,7 @@ pub async fn one(
     Path(raw): Path<String>,
 ) -> Response {
     let loaded = async {
-        let id = parse_id(&raw)?;
+        let id = vertechie_web::parse_id(&raw, "Application")?;
         // The submission is the applicant's alone: anyone else (company members too) gets 404.
         let mine = svc::my_submission(&state, &user, id).await?;
         let app = svc::get(&state, &user, id).await?;
@@ -273,7 +273,7 @@ pub async fn withdraw(
     let Some(user) = ctx.user.as_ref().map(|v| v.current.clone()) else {
         return signin_redirect(&format!("/applications/{raw}"));
     };
-    let result = match parse_id(&raw) {
+    let result = match vertechie_web::parse_id(&raw, "Application") {
         Ok(id) => svc::withdraw(&state, &user, id).await,
         Err(e) => Err(e),
     };

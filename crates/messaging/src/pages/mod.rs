@@ -20,10 +20,8 @@ mod sidebar;
 mod thread;
 
 use axum::Router;
-use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
-use vertechie_kernel::{AppError, AppState};
+use vertechie_kernel::AppState;
 use vertechie_web::{NavItem, icons};
 
 pub fn router() -> Router<AppState> {
@@ -48,17 +46,7 @@ pub fn nav() -> Vec<NavItem> {
     }]
 }
 
-/// A path id, or the 404 page's error (a malformed id names nothing that exists).
-fn parse_id(raw: &str, what: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::not_found(format!("{what} not found")))
-}
-
-/// Whether a service error belongs next to a form (rather than on an error page).
-fn is_form_error(err: &AppError) -> bool {
-    err.status.is_client_error()
-        && err.status != StatusCode::NOT_FOUND
-        && err.status != StatusCode::UNAUTHORIZED
-}
+use vertechie_web::{is_form_error, parse_id};
 
 /// A time as the pages print it: "14:05" today, "21 Nov 14:05" this year, else with the year.
 /// Times are UTC on the server; chat.js rewrites them in the reader's time zone.
