@@ -111,21 +111,8 @@ pub(crate) async fn user_refs(state: &AppState, ids: &[Uuid]) -> AppResult<Vec<U
         .filter(user::Column::DeletedAt.is_null())
         .all(&state.db)
         .await?;
-    let mut by_id: HashMap<Uuid, UserRef> = rows
-        .into_iter()
-        .map(|u| {
-            let display_name = u
-                .full_name
-                .filter(|n| !n.trim().is_empty())
-                .unwrap_or_else(|| u.username.clone());
-            let r = UserRef {
-                id: u.id,
-                username: u.username,
-                display_name,
-            };
-            (r.id, r)
-        })
-        .collect();
+    let mut by_id: HashMap<Uuid, UserRef> =
+        rows.iter().map(|u| (u.id, chat::user_ref(u))).collect();
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 

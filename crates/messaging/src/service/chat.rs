@@ -17,6 +17,8 @@ mod scheduled;
 pub mod search;
 mod views;
 
+pub(crate) use views::user_ref;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};

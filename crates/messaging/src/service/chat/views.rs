@@ -20,11 +20,16 @@ use crate::model::{
     chat_member as member, chat_message as message, chat_reaction as reaction, chat_room as room,
 };
 
-pub(super) fn user_ref(u: &user::Model) -> UserRef {
+/// How chat shows a user: the full name, or the username when there is none (or it is blank).
+pub(crate) fn user_ref(u: &user::Model) -> UserRef {
     UserRef {
         id: u.id,
         username: u.username.clone(),
-        display_name: u.full_name.clone().unwrap_or_else(|| u.username.clone()),
+        display_name: u
+            .full_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| u.username.clone()),
     }
 }
 
