@@ -6,6 +6,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod bus;
+pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod db;

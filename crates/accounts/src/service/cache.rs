@@ -10,15 +10,13 @@
 //! message is lost or a row is changed by another process without a bus (`create-admin` on a
 //! machine without Redis).
 
-use std::collections::HashMap;
-use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::json;
 use uuid::Uuid;
 use vertechie_kernel::bus::Event;
+use vertechie_kernel::cache::{Generation, TtlMap};
 use vertechie_kernel::{AppState, Page, UserId};
 
 use crate::service::views::{PublicUserView, UserView};
@@ -31,119 +29,101 @@ const USER_CACHE_MAX: usize = 100_000;
 pub const USER_CHANGED: &str = "accounts.user_changed";
 
 /// Shared through the state's extensions; clones share one cache.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct UserViewCache {
     inner: Arc<Inner>,
 }
 
-type Entries<T, K = Uuid> = Mutex<HashMap<K, (Instant, Arc<T>)>>;
-
-#[derive(Default)]
 struct Inner {
     /// `GET /users/me` answers.
-    entries: Entries<UserView>,
+    entries: TtlMap<Uuid, UserView>,
     /// Public profiles (`GET /users/{id}`, `/u/{username}`): the user row with skills,
     /// experience and education, whose writes call [`user_changed`] too.
-    profiles: Entries<PublicUserView>,
+    profiles: TtlMap<Uuid, PublicUserView>,
     /// Admin user-list pages (`GET /api/v1/users`), keyed by the whole query. Any user change
     /// can move any list, so every forget empties them all; registrations call
     /// [`user_changed`] too.
-    lists: Entries<Page<UserView>, String>,
+    lists: TtlMap<String, Page<UserView>>,
     /// Bumped by every forget: a read that started before it does not store what it read.
-    generation: AtomicU64,
+    generation: Generation,
 }
 
-fn get_fresh<T, K: Hash + Eq>(map: &Entries<T, K>, key: &K) -> Option<Arc<T>> {
-    let entries = map.lock().ok()?;
-    let (at, view) = entries.get(key)?;
-    (at.elapsed() < USER_CACHE_TTL).then(|| view.clone())
+impl Default for UserViewCache {
+    fn default() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                entries: TtlMap::new(USER_CACHE_MAX),
+                profiles: TtlMap::new(USER_CACHE_MAX),
+                lists: TtlMap::new(USER_CACHE_MAX),
+                generation: Generation::default(),
+            }),
+        }
+    }
 }
 
 impl UserViewCache {
     /// A fresh `/users/me` entry for `id`.
     pub fn get(&self, id: UserId) -> Option<Arc<UserView>> {
-        get_fresh(&self.inner.entries, &id.0)
+        self.inner.entries.get(&id.0, USER_CACHE_TTL)
     }
 
     /// A fresh public profile of `id`.
     pub fn get_profile(&self, id: UserId) -> Option<Arc<PublicUserView>> {
-        get_fresh(&self.inner.profiles, &id.0)
+        self.inner.profiles.get(&id.0, USER_CACHE_TTL)
     }
 
     /// A fresh admin list page for the query `key`.
     pub fn get_list(&self, key: &str) -> Option<Arc<Page<UserView>>> {
-        get_fresh(&self.inner.lists, &key.to_owned())
+        self.inner.lists.get(key, USER_CACHE_TTL)
     }
 
     /// Stores an admin list page (see [`UserViewCache::put`] for `generation`).
     pub fn put_list(&self, key: String, page: Page<UserView>, generation: u64) {
-        self.store(&self.inner.lists, key, page, generation);
+        let i = &self.inner;
+        i.lists
+            .insert(&i.generation, generation, key, Arc::new(page));
     }
 
     /// Call before reading the database; pass the result to [`UserViewCache::put`].
     pub fn generation(&self) -> u64 {
-        self.inner.generation.load(Ordering::Acquire)
+        self.inner.generation.current()
     }
 
     /// Stores `view` unless some user changed since `generation` was taken (then what was read
     /// may already be out of date).
     pub fn put(&self, id: UserId, view: UserView, generation: u64) {
-        self.store(&self.inner.entries, id.0, view, generation);
+        let i = &self.inner;
+        i.entries
+            .insert(&i.generation, generation, id.0, Arc::new(view));
     }
 
     /// [`UserViewCache::put`] for a public profile.
     pub fn put_profile(&self, id: UserId, view: PublicUserView, generation: u64) {
-        self.store(&self.inner.profiles, id.0, view, generation);
+        let i = &self.inner;
+        i.profiles
+            .insert(&i.generation, generation, id.0, Arc::new(view));
     }
 
-    fn store<T, K: Hash + Eq>(&self, map: &Entries<T, K>, key: K, view: T, generation: u64) {
-        let Ok(mut entries) = map.lock() else {
-            return;
-        };
-        // Checked under the lock: a forget bumps the generation before it takes the lock.
-        if self.inner.generation.load(Ordering::Acquire) != generation {
-            return;
-        }
-        if entries.len() >= USER_CACHE_MAX {
-            entries.clear();
-        }
-        entries.insert(key, (Instant::now(), Arc::new(view)));
-    }
-
-    /// Drops the entries of `id`; reads in flight will not store theirs.
+    /// Drops the entries of `id` and every admin list; reads in flight will not store theirs.
     pub fn forget(&self, id: UserId) {
-        self.inner.generation.fetch_add(1, Ordering::AcqRel);
-        if let Ok(mut m) = self.inner.entries.lock() {
-            m.remove(&id.0);
-        }
-        if let Ok(mut m) = self.inner.profiles.lock() {
-            m.remove(&id.0);
-        }
-        if let Ok(mut m) = self.inner.lists.lock() {
-            m.clear();
-        }
+        self.inner.generation.bump();
+        self.inner.entries.remove(&id.0);
+        self.inner.profiles.remove(&id.0);
+        self.inner.lists.clear();
     }
 
     /// Drops the admin list pages (users were added).
     fn clear_lists(&self) {
-        self.inner.generation.fetch_add(1, Ordering::AcqRel);
-        if let Ok(mut m) = self.inner.lists.lock() {
-            m.clear();
-        }
+        self.inner.generation.bump();
+        self.inner.lists.clear();
     }
 
     /// Drops every entry (after missed bus messages).
     fn clear(&self) {
-        self.inner.generation.fetch_add(1, Ordering::AcqRel);
-        if let Ok(mut m) = self.inner.entries.lock() {
-            m.clear();
-        }
-        if let Ok(mut m) = self.inner.profiles.lock() {
-            m.clear();
-        }
-        if let Ok(mut m) = self.inner.lists.lock() {
-            m.clear();
-        }
+        self.inner.generation.bump();
+        self.inner.entries.clear();
+        self.inner.profiles.clear();
+        self.inner.lists.clear();
     }
 }
 

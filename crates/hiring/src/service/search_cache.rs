@@ -8,17 +8,17 @@
 //! they move the response rate and the stale flag) calls [`jobs_changed`], which empties the
 //! cache here at once and publishes [`JOBS_CHANGED`] on the bus so other instances empty theirs
 //! ([`spawn_listener`]). A read that raced a write never stores what it read (generation guard,
-//! as in the accounts `UserViewCache`). What only time changes (the stale flag, `closes_at`
+//! `kernel::cache`, shared with the accounts `UserViewCache`). What only time changes (the stale flag, `closes_at`
 //! passing, `posted_within`) can lag by at most `job_search_cache_secs`: the key carries the
 //! clock rounded down to that period, so a moved test clock is a miss too.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use vertechie_kernel::bus::Event;
+use vertechie_kernel::cache::{Generation, TtlMap};
 use vertechie_kernel::{AppResult, AppState, Page};
 
 use crate::service::applications;
@@ -30,23 +30,31 @@ pub const JOBS_CHANGED: &str = "hiring.jobs_changed";
 const MAX_ENTRIES: usize = 10_000;
 
 /// Shared through the state's extensions; clones share one cache.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct SearchCache {
     inner: Arc<Inner>,
 }
 
-/// A cached page and when it was stored.
-type Entry = (Instant, Arc<Page<JobView>>);
-
-#[derive(Default)]
 struct Inner {
-    pages: Mutex<HashMap<String, Entry>>,
+    pages: TtlMap<String, Page<JobView>>,
+    /// Bumped by every eviction: a read that started before it does not store what it read.
+    generation: Generation,
     /// One lock per key being read from the database, so a burst of identical searches runs
     /// the query once and the rest wait for its page (instead of 64 copies of a 200 ms query
     /// fighting for two cores).
     inflight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Bumped by every eviction: a read that started before it does not store what it read.
-    generation: AtomicU64,
+}
+
+impl Default for SearchCache {
+    fn default() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                pages: TtlMap::new(MAX_ENTRIES),
+                generation: Generation::default(),
+                inflight: Mutex::default(),
+            }),
+        }
+    }
 }
 
 impl SearchCache {
@@ -73,30 +81,27 @@ impl SearchCache {
         let bucket = state.clock.now().timestamp().div_euclid(period);
         let key = format!("{bucket}|{search:?}");
         let ttl = Duration::from_secs(secs);
-        if let Some(page) = cache.fresh(&key, ttl) {
+        let inner = &cache.inner;
+        if let Some(page) = inner.pages.get(&key, ttl) {
             return Ok((*page).clone());
         }
         let gate = cache.gate(&key);
         let _turn = gate.lock().await;
         // Whoever held the gate before may have stored the page.
-        if let Some(page) = cache.fresh(&key, ttl) {
+        if let Some(page) = inner.pages.get(&key, ttl) {
             return Ok((*page).clone());
         }
-        let generation = cache.inner.generation.load(Ordering::Acquire);
+        let seen = inner.generation.current();
         let read = read().await;
         if let Ok(page) = &read {
-            cache.store(key.clone(), Arc::new(page.clone()), generation);
+            inner
+                .pages
+                .insert(&inner.generation, seen, key.clone(), Arc::new(page.clone()));
         }
-        if let Ok(mut inflight) = cache.inner.inflight.lock() {
+        if let Ok(mut inflight) = inner.inflight.lock() {
             inflight.remove(&key);
         }
         read
-    }
-
-    fn fresh(&self, key: &str, ttl: Duration) -> Option<Arc<Page<JobView>>> {
-        let pages = self.inner.pages.lock().ok()?;
-        let (at, page) = pages.get(key)?;
-        (at.elapsed() < ttl).then(|| page.clone())
     }
 
     fn gate(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -107,26 +112,9 @@ impl SearchCache {
         }
     }
 
-    /// Stores `page` unless something changed since `generation` was taken.
-    fn store(&self, key: String, page: Arc<Page<JobView>>, generation: u64) {
-        let Ok(mut pages) = self.inner.pages.lock() else {
-            return;
-        };
-        // Checked under the lock: an eviction bumps the generation before it takes the lock.
-        if self.inner.generation.load(Ordering::Acquire) != generation {
-            return;
-        }
-        if pages.len() >= MAX_ENTRIES {
-            pages.clear();
-        }
-        pages.insert(key, (Instant::now(), page));
-    }
-
     fn clear(&self) {
-        self.inner.generation.fetch_add(1, Ordering::AcqRel);
-        if let Ok(mut pages) = self.inner.pages.lock() {
-            pages.clear();
-        }
+        self.inner.generation.bump();
+        self.inner.pages.clear();
     }
 }
 
