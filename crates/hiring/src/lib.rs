@@ -9,13 +9,86 @@ pub mod model;
 mod pages;
 pub mod service;
 
-pub use api::router;
-pub use migrations::migrations;
-pub use pages::{nav, router as pages_router};
-pub use service::jobs::job_handlers;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Makes sure the recurring hiring jobs (closing stale postings) are queued; idempotent, so every
-/// instance may call it at start-up.
-pub async fn schedule(state: &vertechie_kernel::AppState) -> vertechie_kernel::AppResult<()> {
-    service::jobs::schedule(state).await.map(|_| ())
+use vertechie_kernel::module::{Asset, Module, SeedArgs, SeedHook, SeedParam};
+use vertechie_kernel::{AppResult, AppState};
+
+use service::jobs::{CLOSE_STALE_EVERY_HOURS, CLOSE_STALE_JOBS};
+
+/// Hiring as a module: the companies, jobs and applications API, the job and hiring pages with
+/// their assets, the stale-job closer (daily), the job search cache and its listener, and the
+/// demo companies, jobs and applications.
+pub fn module() -> Module {
+    let mut m = Module::new("hiring")
+        .tag(
+            "hiring",
+            "Companies, their members and roles, company verification, jobs, job search, saved jobs, applications and the pipeline",
+        )
+        .api(api::router())
+        .pages(pages::router())
+        .migrations(migrations::migrations())
+        .every(
+            CLOSE_STALE_JOBS,
+            Duration::from_secs(CLOSE_STALE_EVERY_HOURS as u64 * 3600),
+        )
+        .asset(Asset::css(
+            "css/hiring.css",
+            include_bytes!("../static/css/hiring.css"),
+        ))
+        .asset(Asset::js(
+            "js/kanban.js",
+            include_bytes!("../static/js/kanban.js"),
+        ))
+        .extension(service::search_cache::SearchCache::default())
+        .requires::<vertechie_accounts::service::cache::UserViewCache>()
+        .on_start(|state| drop(service::search_cache::spawn_listener(state)))
+        .seed(Arc::new(DemoHiring));
+    for (kind, handler) in service::jobs::task_handlers() {
+        m = m.task(kind, handler);
+    }
+    for entry in pages::nav() {
+        m = m.nav(entry);
+    }
+    m
+}
+
+const SEED_PARAMS: &[SeedParam] = &[
+    SeedParam {
+        name: "companies",
+        default: 50,
+        help: "Demo companies (demo user N owns company N); 0 seeds no hiring data",
+    },
+    SeedParam {
+        name: "jobs",
+        default: 2_000,
+        help: "Open jobs in total over the demo companies",
+    },
+    SeedParam {
+        name: "applications",
+        default: 3_000,
+        help: "Applications in total, from demo users numbered after the owners",
+    },
+];
+
+struct DemoHiring;
+
+#[async_trait::async_trait]
+impl SeedHook for DemoHiring {
+    fn params(&self) -> &'static [SeedParam] {
+        SEED_PARAMS
+    }
+
+    async fn seed(&self, state: &AppState, args: &SeedArgs) -> AppResult<String> {
+        let [companies, jobs, applications] = [0, 1, 2].map(|i| args.count(&SEED_PARAMS[i]));
+        if companies == 0 {
+            return Ok("no hiring demo data asked for".into());
+        }
+        Ok(
+            service::seed::seed_demo(state, companies, jobs, applications, args.users)
+                .await?
+                .to_string(),
+        )
+    }
 }

@@ -299,6 +299,11 @@ pub trait SessionCheck: Send + Sync + 'static {
     fn forget_user(&self, _user: UserId) {}
 }
 
+/// The session check a module provides (accounts) as an extension; the server puts it into
+/// `AppState::sessions` when it builds the state.
+#[derive(Clone)]
+pub struct Sessions(pub Arc<dyn SessionCheck>);
+
 /// The signed-in user of a request. Rejects with 401 when there is none.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {

@@ -86,9 +86,9 @@ pub struct Config {
     /// Lockout window and duration in minutes.
     pub lockout_minutes: u32,
     /// Background job workers run by `serve`.
-    pub job_workers: usize,
+    pub queue_workers: usize,
     /// Attempts before a job is dead-lettered.
-    pub job_max_attempts: u32,
+    pub queue_max_attempts: u32,
     /// Database pool size.
     pub db_max_connections: u32,
     /// `json` or `pretty`.
@@ -143,8 +143,8 @@ impl Default for Config {
             shutdown_timeout_secs: 10,
             lockout_threshold: 5,
             lockout_minutes: 15,
-            job_workers: 2,
-            job_max_attempts: 5,
+            queue_workers: 2,
+            queue_max_attempts: 5,
             db_max_connections: 16,
             log_format: "json".into(),
             log_level: "info".into(),

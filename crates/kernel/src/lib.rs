@@ -14,12 +14,13 @@ pub mod error;
 pub mod files;
 pub mod fts;
 pub mod id;
-pub mod jobs;
 pub mod mail;
 pub mod middleware;
 mod migrations;
+pub mod module;
 pub mod notify;
 pub mod ops;
+pub mod queue;
 pub mod ratelimit;
 pub mod state;
 pub mod storage;
@@ -34,4 +35,21 @@ pub use auth::{CurrentUser, MaybeUser, Role, Tier};
 pub use error::{AppError, AppResult, FieldError, Validator};
 pub use id::{SessionId, UserId};
 pub use migrations::migrations;
+pub use module::Module;
 pub use state::{AppState, AppStateInner};
+
+/// The kernel's own part of the app as a module: its tables (queue, outbox, audit log, files),
+/// the mail task, the files API and downloads. The server lists it before every domain.
+pub fn module() -> Module {
+    let mut m = Module::new("kernel")
+        .tag(
+            "files",
+            "File uploads (type from the bytes, size-capped), owner-only metadata and deletion, downloads through expiring signed links",
+        )
+        .api(files::router())
+        .migrations(migrations::migrations());
+    for (kind, handler) in mail::task_handlers() {
+        m = m.task(kind, handler);
+    }
+    m
+}

@@ -9,7 +9,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
 use serde::{Deserialize, Serialize};
 
-use crate::jobs::{JobHandler, JobQueue};
+use crate::queue::{Queue, TaskHandler};
 use crate::state::AppState;
 
 pub const MAIL_JOB: &str = "mail.send";
@@ -25,13 +25,13 @@ pub struct Email {
 
 #[derive(Clone)]
 pub struct Mailer {
-    jobs: JobQueue,
+    queue: Queue,
     transport: Option<Arc<AsyncSmtpTransport<Tokio1Executor>>>,
     from: Mailbox,
 }
 
 impl Mailer {
-    pub fn new(jobs: JobQueue, smtp_url: Option<&str>, from: &str) -> anyhow::Result<Self> {
+    pub fn new(queue: Queue, smtp_url: Option<&str>, from: &str) -> anyhow::Result<Self> {
         let transport = match smtp_url {
             Some(url) => Some(Arc::new(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -44,7 +44,7 @@ impl Mailer {
             .parse()
             .map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
         Ok(Self {
-            jobs,
+            queue,
             transport,
             from,
         })
@@ -58,7 +58,7 @@ impl Mailer {
         email: &Email,
     ) -> Result<(), DbErr> {
         let payload = serde_json::to_value(email).map_err(|e| DbErr::Custom(e.to_string()))?;
-        self.jobs
+        self.queue
             .enqueue(conn, now, MAIL_JOB, payload)
             .await
             .map(|_| ())
@@ -166,7 +166,7 @@ pub async fn outbox<C: ConnectionTrait>(
 struct SendMail;
 
 #[async_trait::async_trait]
-impl JobHandler for SendMail {
+impl TaskHandler for SendMail {
     async fn run(&self, state: &AppState, payload: serde_json::Value) -> anyhow::Result<()> {
         let email: Email = serde_json::from_value(payload)?;
         state.mailer.deliver(state, email).await
@@ -174,6 +174,6 @@ impl JobHandler for SendMail {
 }
 
 /// The kernel's own job handlers (mail delivery).
-pub fn job_handlers() -> Vec<(&'static str, Arc<dyn JobHandler>)> {
+pub fn task_handlers() -> Vec<(&'static str, Arc<dyn TaskHandler>)> {
     vec![(MAIL_JOB, Arc::new(SendMail))]
 }

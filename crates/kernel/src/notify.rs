@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::id::UserId;
-use crate::jobs::JobQueue;
+use crate::queue::Queue;
 
 pub const NOTIFY_JOB: &str = "notify.deliver";
 /// Kinds are `[a-z0-9_.]`, 1–50 characters (e.g. `hiring.application_received`).
@@ -48,7 +48,7 @@ pub fn valid_kind(kind: &str) -> bool {
 /// Enqueues the delivery of `notice` in `conn` (pass the caller's transaction). Returns the id
 /// the notification will have. An invalid kind is a programming error (`DbErr::Custom`).
 pub async fn notify<C: ConnectionTrait>(
-    jobs: &JobQueue,
+    jobs: &Queue,
     conn: &C,
     now: DateTime<Utc>,
     notice: Notice,

@@ -92,7 +92,7 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
     let (size, idle) = crate::db::pool_stats(&state.db);
     metrics::gauge!("db_pool_connections").set(size as f64);
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
-    if let Ok(depth) = state.jobs.depth(&state.db).await {
+    if let Ok(depth) = state.queue.depth(&state.db).await {
         metrics::gauge!("job_queue_depth", "status" => "queued").set(depth.queued as f64);
         metrics::gauge!("job_queue_depth", "status" => "running").set(depth.running as f64);
         metrics::gauge!("job_queue_depth", "status" => "dead").set(depth.dead as f64);

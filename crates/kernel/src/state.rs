@@ -9,8 +9,8 @@ use crate::auth::{PasswordHasher, SessionCheck, TokenKeys};
 use crate::bus::EventBus;
 use crate::clock::SharedClock;
 use crate::config::Config;
-use crate::jobs::JobQueue;
 use crate::mail::Mailer;
+use crate::queue::Queue;
 use crate::storage::Storage;
 
 #[derive(Clone)]
@@ -23,7 +23,7 @@ pub struct AppStateInner {
     pub passwords: PasswordHasher,
     pub clock: SharedClock,
     pub sessions: Arc<dyn SessionCheck>,
-    pub jobs: JobQueue,
+    pub queue: Queue,
     pub mailer: Mailer,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub redis: Option<redis::aio::ConnectionManager>,

@@ -129,7 +129,7 @@ pub fn test_config(db: &TestDb) -> Config {
         auth_rate_limit_per_min: 0,
         argon2_memory_kib: 1024,
         argon2_iterations: 1,
-        job_workers: 1,
+        queue_workers: 1,
         db_max_connections: 5,
         ..Config::default()
     }
@@ -187,8 +187,8 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let (stop, rx) = watch::channel(false);
         state
-            .jobs
-            .spawn_workers(state.clone(), state.config.job_workers.max(1), rx.clone());
+            .queue
+            .spawn_workers(state.clone(), state.config.queue_workers.max(1), rx.clone());
         let mut srv_rx = rx;
         tokio::spawn(async move {
             axum::serve(

@@ -9,17 +9,41 @@ pub mod model;
 mod pages;
 pub mod service;
 
-pub use api::router;
-pub use migrations::migrations;
-pub use pages::{nav, router as pages_router};
+use vertechie_kernel::module::{Asset, Module};
 
-/// The messaging job handlers (`notify.deliver`, `chat.send_scheduled`), registered by the
-/// server.
-pub fn job_handlers() -> Vec<(
-    &'static str,
-    std::sync::Arc<dyn vertechie_kernel::jobs::JobHandler>,
-)> {
-    let mut all = service::notifications::job_handlers();
-    all.extend(service::chat::job_handlers());
-    all
+/// Messaging as a module: the notifications, chat and presence API, the WebSocket gateway (its
+/// bus listener at start, closing sockets at stop), the messaging pages and scripts (the bell's
+/// script and the chat styles on every page), and the delivery, digest and send-later tasks.
+pub fn module() -> Module {
+    let mut m = Module::new("messaging")
+        .tag("messaging", "Notifications and their delivery preferences, the realtime WebSocket")
+        .tag(
+            "chat",
+            "Chat rooms, members and roles, messages, reactions, direct conversations, read state, search, send later, presence",
+        )
+        .api(api::router())
+        .pages(pages::router())
+        .migrations(migrations::migrations())
+        .nav(pages::nav())
+        .asset(
+            Asset::css("css/chat.css", include_bytes!("../static/css/chat.css")).everywhere(),
+        )
+        .asset(
+            Asset::js(
+                "js/notifications.js",
+                include_bytes!("../static/js/notifications.js"),
+            )
+            .everywhere(),
+        )
+        .asset(Asset::js("js/chat.js", include_bytes!("../static/js/chat.js")))
+        .extension(gateway::Gateway::default())
+        .on_start(gateway::spawn)
+        .on_stop(|state, grace| Box::pin(async move { gateway::shutdown(&state, grace).await }));
+    for (kind, handler) in service::notifications::task_handlers()
+        .into_iter()
+        .chain(service::chat::task_handlers())
+    {
+        m = m.task(kind, handler);
+    }
+    m
 }

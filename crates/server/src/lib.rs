@@ -1,5 +1,7 @@
-//! Wiring: builds the state and the router from every domain, runs migrations, serves with
-//! graceful shutdown. `main.rs` is only the CLI around these functions.
+//! Wiring: one ordered list of modules ([`modules`]), and from it the migrator, the state (queue
+//! handlers and schedules, extensions, listeners), the routers and the OpenAPI document, the
+//! navigation and assets, the stop hooks and the demo seed; serving with graceful shutdown.
+//! `main.rs` is only the CLI around these functions.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,29 +13,39 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
-use vertechie_kernel::auth::{PasswordHasher, TokenKeys};
+use vertechie_kernel::auth::{PasswordHasher, Sessions, TokenKeys};
 use vertechie_kernel::bus::EventBus;
 use vertechie_kernel::clock::SharedClock;
 use vertechie_kernel::config::Config;
-use vertechie_kernel::jobs::{Handlers, JobQueue};
 use vertechie_kernel::mail::Mailer;
+use vertechie_kernel::module::{self, Assembly, Module};
+use vertechie_kernel::queue::Queue;
 use vertechie_kernel::storage::Storage;
 use vertechie_kernel::{AppState, AppStateInner};
 
 #[cfg(feature = "testkit")]
 pub mod testing;
 
-/// Every domain's migrations, in dependency order.
+/// The modules of the app in dependency order: the kernel and the web shell, then each domain
+/// after those it depends on. Everything else here is derived from this list; adding a domain is
+/// one line (and its dependency in `Cargo.toml`).
+pub fn modules() -> Vec<Module> {
+    vec![
+        vertechie_kernel::module(),
+        vertechie_web::module(),
+        vertechie_accounts::module(),
+        vertechie_hiring::module(),
+        vertechie_messaging::module(),
+    ]
+}
+
+/// Every module's migrations, in module order.
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        let mut all = vertechie_kernel::migrations();
-        all.extend(vertechie_accounts::migrations());
-        all.extend(vertechie_hiring::migrations());
-        all.extend(vertechie_messaging::migrations());
-        all
+        modules().into_iter().flat_map(|m| m.migrations).collect()
     }
 }
 
@@ -44,7 +56,21 @@ pub async fn connect_and_migrate(cfg: &Config) -> anyhow::Result<sea_orm::Databa
     Ok(db)
 }
 
-/// Builds the shared state. `cfg.secret` must be resolved.
+/// The modules checked against each other, with the web crate's navigation and asset table
+/// installed; fails naming every problem (a missing extension, two owners of one asset, …).
+fn assembly() -> anyhow::Result<Assembly> {
+    let mut modules = modules();
+    let mut assembly = module::assemble(&mut modules)?;
+    vertechie_web::install(&mut assembly);
+    Ok(assembly)
+}
+
+/// What the modules run when the server stops (kept in the state by [`build_state`]).
+#[derive(Clone, Default)]
+struct StopHooks(Vec<module::StopHook>);
+
+/// Builds the shared state from the modules and starts their listeners. `cfg.secret` must be
+/// resolved.
 pub async fn build_state(
     cfg: Config,
     db: sea_orm::DatabaseConnection,
@@ -54,19 +80,14 @@ pub async fn build_state(
         .secret
         .clone()
         .ok_or_else(|| anyhow::anyhow!("secret is not resolved"))?;
-    let mut handlers: Handlers = Handlers::new();
-    for (kind, h) in vertechie_kernel::mail::job_handlers() {
-        handlers.insert(kind, h);
-    }
-    for (kind, h) in vertechie_hiring::job_handlers() {
-        handlers.insert(kind, h);
-    }
-    for (kind, h) in vertechie_messaging::job_handlers() {
-        handlers.insert(kind, h);
-    }
-    let jobs = JobQueue::new(cfg.job_max_attempts, handlers);
+    let mut assembly = assembly()?;
+    let queue = Queue::with_schedules(
+        cfg.queue_max_attempts,
+        std::mem::take(&mut assembly.handlers),
+        &assembly.schedules,
+    );
     let mailer = Mailer::new(
-        jobs.clone(),
+        queue.clone(),
         cfg.smtp_url.as_ref().map(|s| s.expose()),
         &cfg.mail_from,
     )?;
@@ -89,56 +110,69 @@ pub async fn build_state(
         max_bytes = storage.max_bytes,
         "file storage ready"
     );
+    let Some(Sessions(sessions)) = assembly.extensions.get::<Sessions>().cloned() else {
+        anyhow::bail!("no module provides the session check (vertechie_kernel::auth::Sessions)");
+    };
+    assembly
+        .extensions
+        .insert(StopHooks(assembly.on_stop.clone()));
     let state = AppState::new(AppStateInner {
         tokens: TokenKeys::new(secret.expose().as_bytes(), cfg.access_token_ttl_secs),
         passwords: PasswordHasher::from_config(&cfg)?,
-        sessions: Arc::new(vertechie_accounts::SessionStore::new()),
+        sessions,
         metrics: vertechie_kernel::ops::metrics_handle(),
         config: Arc::new(cfg),
         db,
         clock,
-        jobs,
+        queue,
         mailer,
         redis,
         bus,
         storage,
-        extensions: extensions(),
+        extensions: assembly.extensions,
     });
-    // Users changed by other instances (through the bus) are forgotten here too.
-    vertechie_accounts::service::cache::spawn_listener(state.clone());
-    // Job searches cached here are emptied when another instance changes jobs.
-    vertechie_hiring::service::search_cache::spawn_listener(state.clone());
-    // The realtime gateway's bus listener, session re-checks and presence heartbeat.
-    vertechie_messaging::gateway::spawn(state.clone());
+    // Bus listeners, heartbeats: each module's start-up tasks.
+    for start in &assembly.on_start {
+        start(state.clone());
+    }
     Ok(state)
 }
 
-/// Values the domains register for each other: the page navigation, in product order.
-fn extensions() -> axum::http::Extensions {
-    let mut ext = axum::http::Extensions::new();
-    let mut nav = vertechie_web::Navigation::default();
-    nav.0.extend(vertechie_accounts::nav());
-    nav.0.extend(vertechie_hiring::nav());
-    nav.0.extend(vertechie_messaging::nav());
-    ext.insert(nav);
-    ext.insert(vertechie_accounts::service::cache::UserViewCache::default());
-    ext.insert(vertechie_hiring::service::search_cache::SearchCache::default());
-    ext.insert(vertechie_messaging::gateway::Gateway::default());
-    ext
+/// Runs every module's stop hook (closing live sockets), each bounded by `grace`.
+pub async fn stopping(state: &AppState, grace: Duration) {
+    let hooks = state.ext::<StopHooks>().cloned().unwrap_or_default();
+    for hook in hooks.0 {
+        hook(state.clone(), grace).await;
+    }
+}
+
+/// The counts `vertechie seed-demo` takes besides `--users`, from every module's seed hook.
+pub fn seed_params() -> Vec<module::SeedParam> {
+    modules()
+        .iter()
+        .filter_map(|m| m.seed.as_ref())
+        .flat_map(|s| s.params().iter().copied())
+        .collect()
+}
+
+/// Runs every module's demo seed in module order; returns each module's report.
+pub async fn seed_demo(
+    state: &AppState,
+    args: &module::SeedArgs,
+) -> Result<Vec<(&'static str, String)>, vertechie_kernel::AppError> {
+    let mut reports = Vec::new();
+    for m in modules() {
+        if let Some(seed) = m.seed {
+            reports.push((m.name, seed.seed(state, args).await?));
+        }
+    }
+    Ok(reports)
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "VerTechie API", version = "1", description = "One platform for a tech career. Every response uses the envelope {status, data, message} or {status, error}."),
     modifiers(&BearerAuth),
-    tags(
-        (name = "auth", description = "Registration, sign-in, tokens, sessions, email verification, password reset"),
-        (name = "users", description = "Profiles, skills, CV, experiences, education, admin user management"),
-        (name = "hiring", description = "Companies, their members and roles, company verification, jobs, job search, saved jobs"),
-        (name = "messaging", description = "Notifications and their delivery preferences"),
-        (name = "chat", description = "Chat rooms, members and roles, messages, reactions, direct conversations, read state, search, send later"),
-        (name = "files", description = "File uploads (type from the bytes, size-capped), owner-only metadata and deletion, downloads through expiring signed links"),
-    )
 )]
 struct ApiDoc;
 
@@ -160,22 +194,34 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(vertechie_accounts::router())
-        .merge(vertechie_hiring::router())
-        .merge(vertechie_messaging::router())
-        .merge(vertechie_kernel::files::router())
+/// The JSON API of every module (with the document's tags in module order) and their pages.
+fn routers() -> (OpenApiRouter<AppState>, Router<AppState>) {
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    let mut pages = Router::new();
+    let mut tags = Vec::new();
+    for m in modules() {
+        tags.extend(m.tags.iter().map(|t| {
+            utoipa::openapi::tag::TagBuilder::new()
+                .name(t.name)
+                .description(Some(t.description))
+                .build()
+        }));
+        api = api.merge(m.api);
+        pages = pages.merge(m.pages);
+    }
+    api.get_openapi_mut().tags = Some(tags);
+    (api, pages)
 }
 
 /// The OpenAPI document generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    routers().0.split_for_parts().1
 }
 
 /// The whole application router with middleware applied.
 pub fn build_app(state: AppState) -> Router {
-    let (api, doc) = api_router().split_for_parts();
+    let (api, pages) = routers();
+    let (api, doc) = api.split_for_parts();
     let doc_json = Arc::new(doc.clone());
     let router = Router::new()
         .merge(api)
@@ -188,10 +234,7 @@ pub fn build_app(state: AppState) -> Router {
         )
         .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", doc))
         .merge(vertechie_kernel::ops::router())
-        .merge(vertechie_web::router())
-        .merge(vertechie_accounts::pages_router())
-        .merge(vertechie_hiring::pages_router())
-        .merge(vertechie_messaging::pages_router())
+        .merge(pages)
         .fallback(vertechie_web::page::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

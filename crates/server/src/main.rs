@@ -1,5 +1,6 @@
 //! The `vertechie` binary.
 
+use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use figment::Figment;
 use figment::providers::Serialized;
 use vertechie_kernel::clock::SystemClock;
 use vertechie_kernel::config::{Config, SecretSource};
+use vertechie_kernel::module::SeedArgs;
 use vertechie_server::{build_app, build_state, connect_and_migrate, serve, shutdown_signal};
 
 /// How long live sockets get to close at shutdown.
@@ -59,8 +61,9 @@ enum Command {
     },
     /// Print the effective configuration with secrets masked.
     Config,
-    /// Insert demo users user00001…userNNNNN (2–3 skills each), then demo companies, jobs and
-    /// applications; what exists already is kept, only the missing part is added.
+    /// Insert demo users user00001…userNNNNN (2–3 skills each), then each module's demo data
+    /// (companies, jobs, applications, …; the counts below come from the modules); what exists
+    /// already is kept, only the missing part is added.
     SeedDemo {
         /// How many demo users (numbered from 1).
         #[arg(long)]
@@ -68,15 +71,6 @@ enum Command {
         /// The password every demo user gets (hashed once with the configured argon2 cost).
         #[arg(long, default_value = vertechie_accounts::service::seed::DEFAULT_DEMO_PASSWORD)]
         password: String,
-        /// Demo companies (demo user N owns company N); 0 seeds users only.
-        #[arg(long, default_value_t = 50)]
-        companies: u32,
-        /// Open jobs in total over the demo companies.
-        #[arg(long, default_value_t = 2_000)]
-        jobs: u32,
-        /// Applications in total, from demo users numbered after the owners.
-        #[arg(long, default_value_t = 3_000)]
-        applications: u32,
     },
 }
 
@@ -112,8 +106,42 @@ fn init_logging(cfg: &Config) {
     }
 }
 
+/// The CLI with each module's seed counts added to `seed-demo` as `--<name> N`.
+fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().mut_subcommand("seed-demo", |mut c| {
+        for p in vertechie_server::seed_params() {
+            c = c.arg(
+                clap::Arg::new(p.name)
+                    .long(p.name)
+                    .value_name("N")
+                    .help(format!("{} [default: {}]", p.help, p.default))
+                    .value_parser(clap::value_parser!(u32)),
+            );
+        }
+        c
+    })
+}
+
+/// The module seed counts given to `seed-demo` (their defaults when not given).
+fn seed_counts(matches: &clap::ArgMatches) -> HashMap<&'static str, u32> {
+    let Some(("seed-demo", sub)) = matches.subcommand() else {
+        return HashMap::new();
+    };
+    vertechie_server::seed_params()
+        .into_iter()
+        .filter_map(|p| sub.get_one::<u32>(p.name).map(|n| (p.name, *n)))
+        .collect()
+}
+
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    use clap::FromArgMatches;
+    let matches = command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let counts = seed_counts(&matches);
     let cfg = match Config::load(cli.config.as_deref(), overrides(&cli)) {
         Ok(c) => c,
         Err(e) => {
@@ -146,13 +174,17 @@ fn main() -> std::process::ExitCode {
                 Ok(())
             }
             Command::CreateAdmin { email, password } => create_admin(cfg, email, password).await,
-            Command::SeedDemo {
-                users,
-                password,
-                companies,
-                jobs,
-                applications,
-            } => seed_demo(cfg, users, password, [companies, jobs, applications]).await,
+            Command::SeedDemo { users, password } => {
+                seed_demo(
+                    cfg,
+                    SeedArgs {
+                        users,
+                        password,
+                        counts,
+                    },
+                )
+                .await
+            }
             Command::Config => Ok(()),
         }
     });
@@ -182,19 +214,19 @@ async fn run_serve(mut cfg: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let grace = Duration::from_secs(cfg.shutdown_timeout_secs);
-    let workers = cfg.job_workers;
+    let workers = cfg.queue_workers;
     let state = build_state(cfg, db, Arc::new(SystemClock)).await?;
-    // Idempotent: several instances starting together queue one run.
-    vertechie_hiring::schedule(&state).await?;
+    // Recurring tasks; idempotent: several instances starting together queue one run each.
+    state.queue.start_schedules(&state).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker_handles = state.jobs.spawn_workers(state.clone(), workers, stop_rx);
+    let worker_handles = state.queue.spawn_workers(state.clone(), workers, stop_rx);
     let app = build_app(state.clone());
     tracing::info!(url = %format!("http://{local}"), "VerTechie is listening on http://{local}");
     // On SIGINT/SIGTERM, live sockets get a close frame (1001) before the server stops.
     let gateway_state = state.clone();
     let shutdown = async move {
         shutdown_signal().await;
-        vertechie_messaging::gateway::shutdown(&gateway_state, grace.min(SOCKET_GRACE)).await;
+        vertechie_server::stopping(&gateway_state, grace.min(SOCKET_GRACE)).await;
     };
     serve(listener, app, shutdown, grace).await?;
     tracing::info!("stopping background workers");
@@ -209,12 +241,12 @@ async fn run_worker(mut cfg: Config) -> anyhow::Result<()> {
     cfg.resolve_secret()?;
     let db = connect_and_migrate(&cfg).await?;
     let grace = Duration::from_secs(cfg.shutdown_timeout_secs);
-    let workers = cfg.job_workers.max(1);
+    let workers = cfg.queue_workers.max(1);
     let state = build_state(cfg, db, Arc::new(SystemClock)).await?;
-    // Idempotent: several instances starting together queue one run.
-    vertechie_hiring::schedule(&state).await?;
+    // Recurring tasks; idempotent: several instances starting together queue one run each.
+    state.queue.start_schedules(&state).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let handles = state.jobs.spawn_workers(state.clone(), workers, stop_rx);
+    let handles = state.queue.spawn_workers(state.clone(), workers, stop_rx);
     tracing::info!(workers, "VerTechie job workers are running");
     shutdown_signal().await;
     tracing::info!("stopping job workers (finishing the jobs in hand)");
@@ -255,35 +287,19 @@ async fn create_admin(
     Ok(())
 }
 
-/// Demo users, then (`hiring` = [companies, jobs, applications]) the hiring demo data.
-async fn seed_demo(
-    mut cfg: Config,
-    users: u32,
-    password: String,
-    hiring: [u32; 3],
-) -> anyhow::Result<()> {
+/// Every module's demo seed, in module order (demo users first).
+async fn seed_demo(mut cfg: Config, args: SeedArgs) -> anyhow::Result<()> {
     cfg.resolve_secret()?;
     let db = connect_and_migrate(&cfg).await?;
     let state = build_state(cfg, db, Arc::new(SystemClock)).await?;
     let started = std::time::Instant::now();
-    let report = vertechie_accounts::service::seed::seed_demo(&state, users, &password)
+    let reports = vertechie_server::seed_demo(&state, &args)
         .await
         .map_err(|e| anyhow::anyhow!(describe(&e)))?;
-    println!("{report} in {:.1} s", started.elapsed().as_secs_f64());
-    let [companies, jobs, applications] = hiring;
-    if companies > 0 {
-        let started = std::time::Instant::now();
-        let report = vertechie_hiring::service::seed::seed_demo(
-            &state,
-            companies,
-            jobs,
-            applications,
-            users,
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!(describe(&e)))?;
-        println!("{report} in {:.1} s", started.elapsed().as_secs_f64());
+    for (module, report) in reports {
+        println!("{module}: {report}");
     }
+    println!("seeded in {:.1} s", started.elapsed().as_secs_f64());
     state.db.clone().close().await.ok();
     Ok(())
 }

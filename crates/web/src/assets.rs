@@ -2,43 +2,39 @@
 //! lifetimes (`/static/css/app.3f9a1c2b7d.css`); the unhashed path works too, uncached.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::Arc;
 
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::Digest;
+use vertechie_kernel::AppState;
+pub use vertechie_kernel::module::Asset;
 
-struct Asset {
-    path: &'static str,
-    bytes: &'static [u8],
-    content_type: &'static str,
+/// The web crate's own assets: the layout's stylesheet and script, the shared JS modules
+/// (`realtime.js`, imported by domain scripts) and the icons. Domains list theirs in their module.
+pub fn own() -> Vec<Asset> {
+    macro_rules! file {
+        ($path:literal) => {
+            include_bytes!(concat!("../static/", $path))
+        };
+    }
+    vec![
+        Asset::css("css/app.css", file!("css/app.css")),
+        Asset::js("js/app.js", file!("js/app.js")),
+        Asset::js("js/realtime.js", file!("js/realtime.js")),
+        Asset::svg("icons/logo.svg", file!("icons/logo.svg")),
+        Asset::svg("icons/favicon.svg", file!("icons/favicon.svg")),
+    ]
 }
 
-macro_rules! asset {
-    ($path:literal, $ct:literal) => {
-        Asset {
-            path: $path,
-            bytes: include_bytes!(concat!("../static/", $path)),
-            content_type: $ct,
-        }
-    };
-}
-
-const ASSETS: &[Asset] = &[
-    asset!("css/app.css", "text/css; charset=utf-8"),
-    asset!("js/app.js", "text/javascript; charset=utf-8"),
-    asset!("css/hiring.css", "text/css; charset=utf-8"),
-    asset!("js/kanban.js", "text/javascript; charset=utf-8"),
-    asset!("css/chat.css", "text/css; charset=utf-8"),
-    asset!("js/realtime.js", "text/javascript; charset=utf-8"),
-    asset!("js/chat.js", "text/javascript; charset=utf-8"),
-    asset!("js/notifications.js", "text/javascript; charset=utf-8"),
-    asset!("icons/logo.svg", "image/svg+xml"),
-    asset!("icons/favicon.svg", "image/svg+xml"),
-];
+/// Every module's assets with their hashed names; an extension of the state, built once by
+/// [`crate::install`] from the assembled modules.
+#[derive(Clone)]
+pub struct Assets(Arc<Table>);
 
 struct Table {
+    assets: Vec<Asset>,
     /// logical path → hashed path
     hashed: HashMap<&'static str, String>,
     /// any served path (hashed or logical) → (asset index, immutable?)
@@ -46,13 +42,20 @@ struct Table {
     etags: Vec<String>,
 }
 
-fn table() -> &'static Table {
-    static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| {
+impl std::fmt::Debug for Assets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assets")
+            .field("count", &self.0.assets.len())
+            .finish()
+    }
+}
+
+impl Assets {
+    pub fn new(assets: Vec<Asset>) -> Self {
         let mut hashed = HashMap::new();
         let mut served = HashMap::new();
         let mut etags = Vec::new();
-        for (i, a) in ASSETS.iter().enumerate() {
+        for (i, a) in assets.iter().enumerate() {
             let digest = hex::encode(sha2::Sha256::digest(a.bytes));
             let short = &digest[..10];
             let name = match a.path.rsplit_once('.') {
@@ -64,28 +67,48 @@ fn table() -> &'static Table {
             hashed.insert(a.path, name);
             etags.push(format!("\"{short}\""));
         }
-        Table {
+        Self(Arc::new(Table {
+            assets,
             hashed,
             served,
             etags,
-        }
-    })
-}
+        }))
+    }
 
-/// The URL of an asset by its logical path (`css/app.css` → `/static/css/app.<hash>.css`).
-pub fn url(path: &str) -> String {
-    match table().hashed.get(path) {
-        Some(h) => format!("/static/{h}"),
-        None => format!("/static/{path}"),
+    /// The URL of an asset by its logical path (`css/app.css` → `/static/css/app.<hash>.css`).
+    pub fn url(&self, path: &str) -> String {
+        match self.0.hashed.get(path) {
+            Some(h) => format!("/static/{h}"),
+            None => format!("/static/{path}"),
+        }
+    }
+
+    /// Hashed URLs of the stylesheets and scripts every signed-in page links.
+    pub fn every_page(&self) -> (Vec<String>, Vec<String>) {
+        let (mut css, mut js) = (Vec::new(), Vec::new());
+        for a in self.0.assets.iter().filter(|a| a.on_every_page) {
+            if a.content_type.starts_with("text/css") {
+                css.push(self.url(a.path));
+            } else {
+                js.push(self.url(a.path));
+            }
+        }
+        (css, js)
     }
 }
 
-pub async fn serve(Path(path): Path<String>, headers: HeaderMap) -> Response {
-    let t = table();
+pub async fn serve(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(Assets(t)) = state.ext::<Assets>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let Some(&(i, immutable)) = t.served.get(path.as_str()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let asset = &ASSETS[i];
+    let asset = &t.assets[i];
     let etag = &t.etags[i];
     let cache = if immutable {
         "public, max-age=31536000, immutable"
@@ -125,6 +148,8 @@ mod tests {
 
     #[test]
     fn hashed_urls_are_stable_and_distinct() {
+        let assets = Assets::new(own());
+        let url = |p| assets.url(p);
         let css = url("css/app.css");
         assert!(
             css.starts_with("/static/css/app.")

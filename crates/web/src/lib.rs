@@ -12,11 +12,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use vertechie_kernel::AppState;
+use vertechie_kernel::module::{Assembly, Module};
+pub use vertechie_kernel::module::{Asset, NavEntry};
 
+pub use assets::Assets;
 pub use page::{
-    CsrfForm, FieldErrors, Flash, NavItem, Navigation, Page, PageCtx, SignedIn, error_page,
-    is_form_error, page_middleware, parse_id, redirect_with_flash, render, safe_next,
-    set_session_cookie,
+    CsrfForm, FieldErrors, Flash, Navigation, Page, PageCtx, SignedIn, error_page, is_form_error,
+    page_middleware, parse_id, redirect_with_flash, render, safe_next, set_session_cookie,
 };
 
 /// Icons for navigation items (24×24 SVG paths).
@@ -66,11 +68,27 @@ impl page::PageCtx {
     }
 }
 
-/// Shared page routes: static assets and the theme switch.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/static/{*path}", get(assets::serve))
-        .route("/theme", post(set_theme))
+/// The web shell as a module: the static asset route, the theme switch and the layout's own
+/// assets. The server lists it first.
+pub fn module() -> Module {
+    let mut m = Module::new("web").pages(
+        Router::new()
+            .route("/static/{*path}", get(assets::serve))
+            .route("/theme", post(set_theme)),
+    );
+    for a in assets::own() {
+        m = m.asset(a);
+    }
+    m
+}
+
+/// Puts what the pages need from every module into the state: the navigation (in `order`) and
+/// the asset table. Called by the server once the modules are assembled.
+pub fn install(assembly: &mut Assembly) {
+    assembly.extensions.insert(Navigation(assembly.nav.clone()));
+    assembly
+        .extensions
+        .insert(Assets::new(assembly.assets.clone()));
 }
 
 #[derive(Deserialize)]

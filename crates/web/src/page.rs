@@ -13,26 +13,18 @@ use serde::de::DeserializeOwned;
 pub use vertechie_kernel::auth::CSRF_COOKIE;
 use vertechie_kernel::auth::{SESSION_COOKIE, constant_time_eq, cookie};
 use vertechie_kernel::middleware::RequestId;
-use vertechie_kernel::{AppError, AppState, CurrentUser, MaybeUser, Role};
+use vertechie_kernel::module::NavEntry;
+use vertechie_kernel::{AppError, AppState, CurrentUser, MaybeUser};
+
+use crate::assets::Assets;
 
 pub const FLASH_COOKIE: &str = "vt_flash";
 pub const THEME_COOKIE: &str = "vt_theme";
 pub const CSRF_FIELD: &str = "csrf_token";
 
-/// One entry of the left navigation (and the phone bottom bar).
-#[derive(Debug, Clone)]
-pub struct NavItem {
-    pub label: &'static str,
-    pub href: &'static str,
-    /// An inline SVG path (24×24 viewBox).
-    pub icon: &'static str,
-    /// Empty: every signed-in user; otherwise any of these roles.
-    pub roles: &'static [Role],
-}
-
-/// The navigation registered by the domains that have landed, in order.
+/// The navigation of every module, sorted by each entry's `order`; built by [`crate::install`].
 #[derive(Debug, Clone, Default)]
-pub struct Navigation(pub Vec<NavItem>);
+pub struct Navigation(pub Vec<NavEntry>);
 
 #[derive(Debug, Clone)]
 pub struct NavLink {
@@ -70,12 +62,21 @@ pub struct PageCtx {
     pub nav: Vec<NavLink>,
     pub path: String,
     pub request_id: String,
+    pub assets: Assets,
 }
 
 impl PageCtx {
     /// Hashed URL of a static asset.
     pub fn asset(&self, path: &str) -> String {
-        crate::assets::url(path)
+        self.assets.url(path)
+    }
+    /// Stylesheets every signed-in page links (modules' `Asset::everywhere`).
+    pub fn every_page_css(&self) -> Vec<String> {
+        self.assets.every_page().0
+    }
+    /// Module scripts every signed-in page loads.
+    pub fn every_page_js(&self) -> Vec<String> {
+        self.assets.every_page().1
     }
     pub fn signed_in(&self) -> bool {
         self.user.is_some()
@@ -150,6 +151,10 @@ impl FromRequestParts<AppState> for Page {
             is_admin: u.is_admin(),
             current: u,
         });
+        let assets = state
+            .ext::<Assets>()
+            .cloned()
+            .unwrap_or_else(|| Assets::new(Vec::new()));
         Ok(Page(PageCtx {
             user,
             csrf,
@@ -158,6 +163,7 @@ impl FromRequestParts<AppState> for Page {
             nav,
             path,
             request_id,
+            assets,
         }))
     }
 }

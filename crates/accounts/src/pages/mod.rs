@@ -10,7 +10,7 @@ mod settings;
 use axum::Router;
 use axum::routing::{get, post};
 use vertechie_kernel::{AppError, AppState, Role};
-use vertechie_web::{FieldErrors, NavItem, icons};
+use vertechie_web::{FieldErrors, NavEntry, icons};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,33 +32,15 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
 }
 
-/// The navigation entries accounts contributes.
-pub fn nav() -> Vec<NavItem> {
-    vec![
-        NavItem {
-            label: "Dashboard",
-            href: "/dashboard",
-            icon: icons::HOME,
-            roles: &[],
-        },
-        NavItem {
-            label: "Profile",
-            href: "/profile",
-            icon: icons::USER,
-            roles: &[],
-        },
-        NavItem {
-            label: "Settings",
-            href: "/settings",
-            icon: icons::SETTINGS,
-            roles: &[],
-        },
-        NavItem {
-            label: "Admin",
-            href: "/admin/users",
-            icon: icons::SHIELD,
-            roles: &[Role::Admin, Role::SuperAdmin],
-        },
+/// The navigation entries accounts contributes: the first of the side navigation (orders
+/// 100–199; hiring has 200–299, messaging 300–399).
+pub fn nav() -> [NavEntry; 4] {
+    const ADMINS: &[Role] = &[Role::Admin, Role::SuperAdmin];
+    [
+        NavEntry::new(100, "Dashboard", "/dashboard", icons::HOME),
+        NavEntry::new(110, "Profile", "/profile", icons::USER),
+        NavEntry::new(120, "Settings", "/settings", icons::SETTINGS),
+        NavEntry::new(130, "Admin", "/admin/users", icons::SHIELD).for_roles(ADMINS),
     ]
 }
 

@@ -14,7 +14,7 @@ mod pipeline;
 
 use axum::Router;
 use vertechie_kernel::AppState;
-use vertechie_web::{NavItem, icons};
+use vertechie_web::{NavEntry, icons};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,25 +27,10 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The navigation entries hiring contributes.
-pub fn nav() -> Vec<NavItem> {
-    vec![
-        NavItem {
-            label: "Jobs",
-            href: "/jobs",
-            icon: icons::BRIEFCASE,
-            roles: &[],
-        },
-        NavItem {
-            label: "Applications",
-            href: "/applications",
-            icon: icons::INBOX,
-            roles: &[],
-        },
-        NavItem {
-            label: "Hiring",
-            href: "/hiring",
-            icon: icons::BOARD,
-            roles: &[],
-        },
+pub fn nav() -> [NavEntry; 3] {
+    [
+        NavEntry::new(200, "Jobs", "/jobs", icons::BRIEFCASE),
+        NavEntry::new(210, "Applications", "/applications", icons::INBOX),
+        NavEntry::new(220, "Hiring", "/hiring", icons::BOARD),
     ]
 }

@@ -511,7 +511,7 @@ async fn tell_candidate<C: ConnectionTrait>(
     what: &str,
 ) -> AppResult<()> {
     notify(
-        &state.jobs,
+        &state.queue,
         conn,
         now,
         Notice {
@@ -788,7 +788,7 @@ pub async fn apply(
     for member in hiring_team(&txn, j.company_id).await? {
         // One notice per member; messaging mails it too unless they opted out of email.
         notify(
-            &state.jobs,
+            &state.queue,
             &txn,
             now,
             Notice {

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use vertechie_accounts::service::profile;
 use vertechie_accounts::service::rules::{clean, clean_text};
 use vertechie_kernel::db::begin_write;
-use vertechie_kernel::jobs::JobHandler;
+use vertechie_kernel::queue::TaskHandler;
 use vertechie_kernel::{
     AppError, AppResult, AppState, CurrentUser, FieldError, Page, PageQuery, UserId, Validator,
 };
@@ -1219,68 +1219,12 @@ pub async fn close_stale<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> Ap
     Ok(res.rows_affected)
 }
 
-/// Queues the next [`CLOSE_STALE_JOBS`] run at `run_at` unless one is already queued. Several
-/// instances starting together do not stack duplicates: the check and the insert run in one
-/// write transaction (SQLite's single writer; a transaction-scoped advisory lock on PostgreSQL).
-async fn queue_next(state: &AppState, run_at: DateTime<Utc>) -> AppResult<bool> {
-    #[derive(sea_orm::FromQueryResult)]
-    struct Count {
-        n: i64,
-    }
-    use sea_orm::FromQueryResult;
-    let txn = begin_write(&state.db).await?;
-    let backend = txn.get_database_backend();
-    let sql = if backend == DatabaseBackend::Postgres {
-        txn.execute_unprepared("SELECT pg_advisory_xact_lock(727001)")
-            .await?;
-        "SELECT COUNT(*) AS n FROM jobs WHERE kind = $1 AND status = 'queued'"
-    } else {
-        "SELECT COUNT(*) AS n FROM jobs WHERE kind = ? AND status = 'queued'"
-    };
-    let queued = Count::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [CLOSE_STALE_JOBS.into()],
-    ))
-    .one(&txn)
-    .await?
-    .map(|c| c.n)
-    .unwrap_or(0);
-    if queued > 0 {
-        return Ok(false);
-    }
-    let now = state.clock.now();
-    let id = state
-        .jobs
-        .enqueue(&txn, now, CLOSE_STALE_JOBS, serde_json::json!({}))
-        .await?;
-    if run_at > now {
-        let sql = if backend == DatabaseBackend::Postgres {
-            "UPDATE jobs SET run_at = $1 WHERE id = $2"
-        } else {
-            "UPDATE jobs SET run_at = ? WHERE id = ?"
-        };
-        txn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [run_at.into(), id.into()],
-        ))
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(true)
-}
-
-/// Makes sure a [`CLOSE_STALE_JOBS`] run is queued (due now); idempotent. Call at start-up.
-pub async fn schedule(state: &AppState) -> AppResult<bool> {
-    queue_next(state, state.clock.now()).await
-}
-
-/// The [`CLOSE_STALE_JOBS`] handler: closes abandoned jobs, then queues itself for tomorrow.
+/// The [`CLOSE_STALE_JOBS`] handler: closes abandoned jobs. The module keeps it recurring every
+/// [`CLOSE_STALE_EVERY_HOURS`] (`Module::every`).
 pub struct CloseStaleJobs;
 
 #[async_trait::async_trait]
-impl JobHandler for CloseStaleJobs {
+impl TaskHandler for CloseStaleJobs {
     async fn run(&self, state: &AppState, _payload: serde_json::Value) -> anyhow::Result<()> {
         let now = state.clock.now();
         let closed = close_stale(&state.db, now).await?;
@@ -1288,13 +1232,12 @@ impl JobHandler for CloseStaleJobs {
             tracing::info!(closed, "closed stale jobs");
             jobs_changed(state);
         }
-        queue_next(state, now + Duration::hours(CLOSE_STALE_EVERY_HOURS)).await?;
         Ok(())
     }
 }
 
 /// The hiring job handlers, keyed by kind, for the server's queue.
-pub fn job_handlers() -> Vec<(&'static str, Arc<dyn JobHandler>)> {
+pub fn task_handlers() -> Vec<(&'static str, Arc<dyn TaskHandler>)> {
     vec![(CLOSE_STALE_JOBS, Arc::new(CloseStaleJobs))]
 }
 

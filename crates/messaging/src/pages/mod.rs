@@ -22,7 +22,7 @@ mod thread;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use vertechie_kernel::AppState;
-use vertechie_web::{NavItem, icons};
+use vertechie_web::{NavEntry, icons};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -37,13 +37,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The navigation entries messaging contributes.
-pub fn nav() -> Vec<NavItem> {
-    vec![NavItem {
-        label: "Messages",
-        href: "/messages",
-        icon: icons::CHAT,
-        roles: &[],
-    }]
+pub fn nav() -> NavEntry {
+    NavEntry::new(300, "Messages", "/messages", icons::CHAT)
 }
 
 use vertechie_web::{is_form_error, parse_id};

@@ -17,9 +17,9 @@ use uuid::Uuid;
 use vertechie_accounts::model::user;
 use vertechie_kernel::bus::Event;
 use vertechie_kernel::db::begin_write;
-use vertechie_kernel::jobs::JobHandler;
 use vertechie_kernel::mail::Email;
 use vertechie_kernel::notify::{Delivery, KIND_MAX, NOTIFY_JOB, valid_kind};
+use vertechie_kernel::queue::TaskHandler;
 use vertechie_kernel::{
     AppError, AppResult, AppState, CurrentUser, FieldError, PageQuery, Pagination,
 };
@@ -423,7 +423,7 @@ async fn email_notice<C: ConnectionTrait>(
     if oldest_held.is_none() || stuck {
         let due = last_sent.map_or(now, |t| t + window).max(now);
         state
-            .jobs
+            .queue
             .enqueue_at(txn, now, due, DIGEST_JOB, json!({ "user_id": uid }))
             .await?;
     }
@@ -508,7 +508,7 @@ fn digest_text(state: &AppState, held: &[email::Model]) -> String {
 struct Deliver;
 
 #[async_trait::async_trait]
-impl JobHandler for Deliver {
+impl TaskHandler for Deliver {
     async fn run(&self, state: &AppState, payload: serde_json::Value) -> anyhow::Result<()> {
         deliver(state, serde_json::from_value(payload)?).await
     }
@@ -522,7 +522,7 @@ struct DigestPayload {
 }
 
 #[async_trait::async_trait]
-impl JobHandler for Digest {
+impl TaskHandler for Digest {
     async fn run(&self, state: &AppState, payload: serde_json::Value) -> anyhow::Result<()> {
         let p: DigestPayload = serde_json::from_value(payload)?;
         send_digest(state, p.user_id).await
@@ -530,7 +530,7 @@ impl JobHandler for Digest {
 }
 
 /// The notification job handlers (`notify.deliver`, `notify.digest`), registered by the server.
-pub fn job_handlers() -> Vec<(&'static str, Arc<dyn JobHandler>)> {
+pub fn task_handlers() -> Vec<(&'static str, Arc<dyn TaskHandler>)> {
     vec![
         (NOTIFY_JOB, Arc::new(Deliver)),
         (DIGEST_JOB, Arc::new(Digest)),

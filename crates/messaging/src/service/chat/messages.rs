@@ -120,7 +120,7 @@ async fn notify_mentions<C: ConnectionTrait>(
     }
     for user in users.iter().filter(|u| **u != author.id) {
         notify(
-            &state.jobs,
+            &state.queue,
             txn,
             state.clock.now(),
             Notice {

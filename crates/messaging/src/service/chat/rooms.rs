@@ -363,7 +363,7 @@ pub async fn invite(
             })
         })?;
     notify(
-        &state.jobs,
+        &state.queue,
         &txn,
         now,
         Notice {

@@ -17,7 +17,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use vertechie_kernel::db::begin_write;
-use vertechie_kernel::jobs::JobHandler;
+use vertechie_kernel::queue::TaskHandler;
 use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, FieldError, Page, PageQuery};
 
 use super::access::{fail_on, live_user, membership, postable};
@@ -151,7 +151,7 @@ async fn schedule(
     .insert(&txn)
     .await?;
     state
-        .jobs
+        .queue
         .enqueue_at(
             &txn,
             now,
@@ -384,7 +384,7 @@ async fn target_room<C: ConnectionTrait>(
 struct DeliverScheduled;
 
 #[async_trait::async_trait]
-impl JobHandler for DeliverScheduled {
+impl TaskHandler for DeliverScheduled {
     async fn run(&self, state: &AppState, payload: serde_json::Value) -> anyhow::Result<()> {
         let p: Payload = serde_json::from_value(payload)?;
         deliver(state, p.id)
@@ -394,6 +394,6 @@ impl JobHandler for DeliverScheduled {
 }
 
 /// The chat job handlers ([`SCHEDULED_JOB`]), registered by the server.
-pub fn job_handlers() -> Vec<(&'static str, Arc<dyn JobHandler>)> {
+pub fn task_handlers() -> Vec<(&'static str, Arc<dyn TaskHandler>)> {
     vec![(SCHEDULED_JOB, Arc::new(DeliverScheduled))]
 }

@@ -2,7 +2,7 @@
 //! the audit log and the development outbox.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::Method;

@@ -232,7 +232,7 @@ async fn openapi_document_is_served_and_matches_the_committed_file() {
         std::fs::read_to_string(path).expect("openapi.json is committed at the repository root");
     assert!(
         committed == generated,
-        "openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p vertechie-server --test platform openapi`"
+        "openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p vertechie-server --test server openapi`"
     );
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&committed).unwrap(),
@@ -292,7 +292,7 @@ async fn job_row(app: &TestApp) -> (String, i64, Option<String>) {
         .db
         .query_one_raw(Statement::from_string(
             app.state.db.get_database_backend(),
-            "SELECT status, attempts, last_error FROM jobs WHERE kind = 'mail.send'",
+            "SELECT status, attempts, last_error FROM queue_tasks WHERE kind = 'mail.send'",
         ))
         .await
         .unwrap()
@@ -329,7 +329,7 @@ async fn failing_jobs_back_off_then_dead_letter() {
         c.smtp_url = Some(vertechie_kernel::config::Secret::new(format!(
             "smtp://127.0.0.1:{port}"
         )));
-        c.job_max_attempts = 3;
+        c.queue_max_attempts = 3;
     })
     .await;
     register(&app, "ada").await;

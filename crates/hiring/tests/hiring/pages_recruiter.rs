@@ -5,7 +5,7 @@
 //! candidate drawer (answers, match, timeline, notes, scorecards, reject). Effects are checked
 //! through the JSON API; outsiders get 404 pages.
 
-mod common;
+use crate::common;
 use common::*;
 
 use reqwest::Method;

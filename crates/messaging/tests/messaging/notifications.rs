@@ -67,7 +67,7 @@ fn notice(user: &User, kind: &str, title: &str) -> Notice {
 /// Raises a notification the way a domain does: in its own (committed) transaction.
 async fn raise(app: &TestApp, n: Notice) -> Uuid {
     let txn = begin_write(&app.state.db).await.unwrap();
-    let id = notify(&app.state.jobs, &txn, app.state.clock.now(), n)
+    let id = notify(&app.state.queue, &txn, app.state.clock.now(), n)
         .await
         .unwrap();
     txn.commit().await.unwrap();
@@ -95,7 +95,7 @@ async fn wait_delivered(app: &TestApp) {
     loop {
         let left = count(
             app,
-            "SELECT COUNT(*) AS n FROM jobs WHERE status <> 'done' \
+            "SELECT COUNT(*) AS n FROM queue_tasks WHERE status <> 'done' \
              AND NOT (kind = 'notify.digest' AND status = 'queued')",
         )
         .await;
@@ -152,7 +152,7 @@ async fn a_rolled_back_change_notifies_nobody() {
     let ann = register(&app, "ann").await;
     let txn = begin_write(&app.state.db).await.unwrap();
     notify(
-        &app.state.jobs,
+        &app.state.queue,
         &txn,
         app.state.clock.now(),
         notice(&ann, "test.rollback", "Never"),
@@ -164,7 +164,7 @@ async fn a_rolled_back_change_notifies_nobody() {
     assert_eq!(
         count(
             &app,
-            "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'notify.deliver'"
+            "SELECT COUNT(*) AS n FROM queue_tasks WHERE kind = 'notify.deliver'"
         )
         .await,
         0
@@ -181,7 +181,7 @@ async fn a_rolled_back_change_notifies_nobody() {
     let txn = begin_write(&app.state.db).await.unwrap();
     assert!(
         notify(
-            &app.state.jobs,
+            &app.state.queue,
             &txn,
             app.state.clock.now(),
             notice(&ann, "Bad Kind", "x")
@@ -492,7 +492,7 @@ async fn preferences_choose_the_channels() {
 async fn held_digests(app: &TestApp) -> i64 {
     count(
         app,
-        "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'notify.digest' AND status = 'queued'",
+        "SELECT COUNT(*) AS n FROM queue_tasks WHERE kind = 'notify.digest' AND status = 'queued'",
     )
     .await
 }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use vertechie_kernel::testkit::TestApp;
 use vertechie_server::testing::spawn;
 
-mod common;
+use crate::common;
 use common::*;
 
 async fn search(app: &TestApp, query: &str) -> Value {
@@ -983,7 +983,7 @@ async fn queued_close_jobs(app: &TestApp) -> i64 {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'hiring.close_stale_jobs' AND status = 'queued'",
+            "SELECT COUNT(*) AS n FROM queue_tasks WHERE kind = 'hiring.close_stale_jobs' AND status = 'queued'",
         ))
         .await
         .unwrap()
@@ -1042,8 +1042,8 @@ async fn stale_jobs_are_flagged_then_closed_by_the_queue() {
     assert_eq!(res["items"][1]["stale"], true);
 
     // Scheduling twice queues one run (the worker may take it at once).
-    vertechie_hiring::schedule(&app.state).await.unwrap();
-    vertechie_hiring::schedule(&app.state).await.unwrap();
+    app.state.queue.start_schedules(&app.state).await.unwrap();
+    app.state.queue.start_schedules(&app.state).await.unwrap();
     // The first run closes the job past closes_at (not the 31-day-old one), then queues itself
     // for tomorrow.
     let get = |id: String| {

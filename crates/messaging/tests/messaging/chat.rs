@@ -5,7 +5,7 @@
 //! conversations, search, messages sent later through the job queue, and the bus events that
 //! follow each commit. On SQLite, and on PostgreSQL with `TEST_DATABASE_URL`.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

@@ -200,9 +200,9 @@ pub async fn wait_due_jobs(app: &TestApp) {
         let now = app.state.clock.now();
         let sql = match backend {
             sea_orm::DatabaseBackend::Postgres => {
-                "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running') AND run_at <= $1"
+                "SELECT COUNT(*) AS n FROM queue_tasks WHERE status IN ('queued', 'running') AND run_at <= $1"
             }
-            _ => "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running') AND run_at <= ?",
+            _ => "SELECT COUNT(*) AS n FROM queue_tasks WHERE status IN ('queued', 'running') AND run_at <= ?",
         };
         app.state
             .db

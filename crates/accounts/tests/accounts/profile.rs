@@ -2,7 +2,7 @@
 //! it (skills, CV, experiences, education, account deletion) and the public profile.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::Method;

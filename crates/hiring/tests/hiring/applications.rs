@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use vertechie_kernel::testkit::{TestApp, TestResponse};
 use vertechie_server::testing::spawn;
 
-mod common;
+use crate::common;
 use common::*;
 
 async fn wait_until<F, Fut>(what: &str, mut f: F)

@@ -7,7 +7,7 @@
 //! keep their files or fail when one was deleted. On SQLite, and on PostgreSQL with
 //! `TEST_DATABASE_URL`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::Method;

@@ -2,7 +2,7 @@
 //! Admin pages through HTTP as a browser without JavaScript uses them: the users list with its
 //! filters and row actions, the mail outbox and the audit log.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::Method;

@@ -2,7 +2,7 @@
 //! redirects, flash messages and error pages.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::*;
 

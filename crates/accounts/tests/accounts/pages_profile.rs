@@ -2,7 +2,7 @@
 //! The profile editor, public profile, settings and people search pages, driven as a browser
 //! without JavaScript: forms, redirects, flash messages, inline errors and what other people see.
 
-mod common;
+use crate::common;
 use common::*;
 
 use reqwest::Method;

@@ -6,7 +6,7 @@
 //! instances over Redis (skipped with a message when Redis is unreachable, unless
 //! `VERTECHIE_REDIS_TESTS=required`).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -772,7 +772,7 @@ async fn notifications_are_pushed_to_the_users_sockets() {
         .await
         .unwrap();
     notify(
-        &app.state.jobs,
+        &app.state.queue,
         &txn,
         app.state.clock.now(),
         Notice {

@@ -323,7 +323,7 @@ async fn worker_runs_queued_jobs_and_stops_on_sigterm() {
     let db = TestDb::fresh().await;
     // `serve` with no workers queues the verification mail; a separate `worker` process delivers it.
     let mut cmd = vertechie(&db);
-    cmd.env("VERTECHIE_JOB_WORKERS", "0");
+    cmd.env("VERTECHIE_QUEUE_WORKERS", "0");
     let mut serve = cmd
         .args(["serve", "--bind", "127.0.0.1:0"])
         .stdout(Stdio::piped())

@@ -6,7 +6,7 @@
 //! what the reader may not see, CSRF on forms and on cookie-authenticated API writes. Effects are
 //! checked through the JSON API and the database; on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 use common::*;
 
 use reqwest::Method;

@@ -1,7 +1,7 @@
 //! Registration, sign-in, lockout, refresh rotation, sessions, verification, reset, token errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use chrono::Duration;
@@ -161,7 +161,7 @@ async fn twenty_parallel_registrations_with_one_email_create_one_account() {
         .db
         .query_one_raw(Statement::from_string(
             app.state.db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'mail.send'",
+            "SELECT COUNT(*) AS n FROM queue_tasks WHERE kind = 'mail.send'",
         ))
         .await
         .unwrap()

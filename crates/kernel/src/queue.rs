@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, FromQueryResult, Statemen
 use tokio::sync::{Notify, watch};
 use uuid::Uuid;
 
+use crate::module::Schedule;
 use crate::state::AppState;
 
 /// How long a claimed job is leased to its worker before another may take it.
@@ -19,14 +20,14 @@ pub const LEASE: Duration = Duration::from_secs(300);
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 #[async_trait::async_trait]
-pub trait JobHandler: Send + Sync + 'static {
+pub trait TaskHandler: Send + Sync + 'static {
     async fn run(&self, state: &AppState, payload: serde_json::Value) -> anyhow::Result<()>;
 }
 
-pub type Handlers = HashMap<&'static str, Arc<dyn JobHandler>>;
+pub type Handlers = HashMap<&'static str, Arc<dyn TaskHandler>>;
 
 #[derive(Clone)]
-pub struct JobQueue {
+pub struct Queue {
     inner: Arc<QueueInner>,
 }
 
@@ -34,10 +35,12 @@ struct QueueInner {
     notify: Notify,
     max_attempts: u32,
     handlers: Handlers,
+    /// Recurring kinds and their period (`Module::every`).
+    recurring: HashMap<&'static str, Duration>,
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
-pub struct ClaimedJob {
+pub struct ClaimedTask {
     pub id: Uuid,
     pub kind: String,
     pub payload: String,
@@ -53,15 +56,69 @@ pub struct QueueDepth {
     pub dead: u64,
 }
 
-impl JobQueue {
+impl Queue {
     pub fn new(max_attempts: u32, handlers: Handlers) -> Self {
+        Self::with_schedules(max_attempts, handlers, &[])
+    }
+
+    /// A queue that keeps the `schedules`' kinds recurring (see [`Queue::start_schedules`]).
+    pub fn with_schedules(max_attempts: u32, handlers: Handlers, schedules: &[Schedule]) -> Self {
         Self {
             inner: Arc::new(QueueInner {
                 notify: Notify::new(),
                 max_attempts: max_attempts.max(1),
                 handlers,
+                recurring: schedules.iter().map(|s| (s.kind, s.every)).collect(),
             }),
         }
+    }
+
+    /// Makes sure every recurring kind has a run queued (due now when none is waiting);
+    /// idempotent, so every instance calls it at start-up (`serve`, `worker`).
+    pub async fn start_schedules(&self, state: &AppState) -> Result<(), DbErr> {
+        let mut kinds: Vec<&str> = self.inner.recurring.keys().copied().collect();
+        kinds.sort_unstable();
+        for kind in kinds {
+            self.ensure_queued(state, kind, state.clock.now()).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues a `kind` task due at `run_at` unless one is already queued. Instances starting
+    /// together do not stack duplicates: the check and the insert run in one write transaction
+    /// (SQLite's single writer; a transaction-scoped advisory lock on PostgreSQL).
+    pub async fn ensure_queued(
+        &self,
+        state: &AppState,
+        kind: &str,
+        run_at: DateTime<Utc>,
+    ) -> Result<bool, DbErr> {
+        #[derive(FromQueryResult)]
+        struct Count {
+            n: i64,
+        }
+        let txn = crate::db::begin_write(&state.db).await?;
+        let backend = txn.get_database_backend();
+        let sql = if backend == DatabaseBackend::Postgres {
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(727001)")
+                .await?;
+            "SELECT COUNT(*) AS n FROM queue_tasks WHERE kind = $1 AND status = 'queued'"
+        } else {
+            "SELECT COUNT(*) AS n FROM queue_tasks WHERE kind = ? AND status = 'queued'"
+        };
+        let queued =
+            Count::find_by_statement(Statement::from_sql_and_values(backend, sql, [kind.into()]))
+                .one(&txn)
+                .await?
+                .map_or(0, |c| c.n);
+        if queued > 0 {
+            return Ok(false);
+        }
+        let now = state.clock.now();
+        self.enqueue_at(&txn, now, run_at, kind, serde_json::json!({}))
+            .await?;
+        txn.commit().await?;
+        Ok(true)
     }
 
     /// Adds a job due now; pass the transaction of the change that causes it.
@@ -87,11 +144,11 @@ impl JobQueue {
         let id = Uuid::now_v7();
         let sql = match conn.get_database_backend() {
             DatabaseBackend::Postgres => {
-                "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) \
+                "INSERT INTO queue_tasks (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) \
                  VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $6)"
             }
             _ => {
-                "INSERT INTO jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) \
+                "INSERT INTO queue_tasks (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) \
                  VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, ?)"
             }
         };
@@ -121,27 +178,27 @@ impl JobQueue {
         &self,
         conn: &C,
         now: DateTime<Utc>,
-    ) -> Result<Option<ClaimedJob>, DbErr> {
+    ) -> Result<Option<ClaimedTask>, DbErr> {
         let backend = conn.get_database_backend();
         let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
         let (sql, values): (&str, Vec<Value>) = match backend {
             DatabaseBackend::Postgres => (
-                "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
-                 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $2) \
+                "UPDATE queue_tasks SET status = 'running', attempts = attempts + 1, locked_until = $1, updated_at = $2 \
+                 WHERE id = (SELECT id FROM queue_tasks WHERE (status = 'queued' AND run_at <= $2) \
                    OR (status = 'running' AND locked_until < $2) ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, kind, payload, attempts, max_attempts",
                 vec![lease_until.into(), now.into()],
             ),
             // SQLite has one writer at a time, so the UPDATE … WHERE id = (SELECT …) is atomic.
             _ => (
-                "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = ?, updated_at = ? \
-                 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= ?) \
+                "UPDATE queue_tasks SET status = 'running', attempts = attempts + 1, locked_until = ?, updated_at = ? \
+                 WHERE id = (SELECT id FROM queue_tasks WHERE (status = 'queued' AND run_at <= ?) \
                    OR (status = 'running' AND locked_until < ?) ORDER BY run_at LIMIT 1) \
                  RETURNING id, kind, payload, attempts, max_attempts",
                 vec![lease_until.into(), now.into(), now.into(), now.into()],
             ),
         };
-        ClaimedJob::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        ClaimedTask::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
             .one(conn)
             .await
     }
@@ -178,8 +235,12 @@ impl JobQueue {
         };
         match result {
             Ok(()) => {
+                if let Some(every) = self.inner.recurring.get(job.kind.as_str()) {
+                    let next = now + chrono::Duration::from_std(*every).unwrap_or_default();
+                    self.ensure_queued(state, &job.kind, next).await?;
+                }
                 let sql = format!(
-                    "UPDATE jobs SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = {} WHERE id = {}",
+                    "UPDATE queue_tasks SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = {} WHERE id = {}",
                     p(1),
                     p(2)
                 );
@@ -199,7 +260,7 @@ impl JobQueue {
                 let status = if dead { "dead" } else { "queued" };
                 let run_at = now + backoff(job.attempts as u32);
                 let sql = format!(
-                    "UPDATE jobs SET status = {}, locked_until = NULL, last_error = {}, run_at = {}, updated_at = {} WHERE id = {}",
+                    "UPDATE queue_tasks SET status = {}, locked_until = NULL, last_error = {}, run_at = {}, updated_at = {} WHERE id = {}",
                     p(1),
                     p(2),
                     p(3),
@@ -274,7 +335,7 @@ impl JobQueue {
         }
         let rows = Row::find_by_statement(Statement::from_string(
             conn.get_database_backend(),
-            "SELECT status, COUNT(*) AS n FROM jobs WHERE status <> 'done' GROUP BY status",
+            "SELECT status, COUNT(*) AS n FROM queue_tasks WHERE status <> 'done' GROUP BY status",
         ))
         .all(conn)
         .await?;

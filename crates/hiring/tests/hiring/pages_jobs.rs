@@ -5,7 +5,7 @@
 //! candidate's timeline and withdrawal, public company pages, and CSRF. Effects are checked
 //! through the JSON API.
 
-mod common;
+use crate::common;
 use common::*;
 
 use reqwest::Method;
