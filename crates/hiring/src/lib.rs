@@ -44,7 +44,8 @@ pub fn module() -> Module {
         .extension(service::search_cache::SearchCache::default())
         .requires::<vertechie_accounts::service::cache::UserViewCache>()
         .on_start(|state| drop(service::search_cache::spawn_listener(state)))
-        .seed(Arc::new(DemoHiring));
+        .seed(Arc::new(DemoHiring))
+        .on_user_deleted(Arc::new(service::account_deletion::HiringAccountDeletion));
     for (kind, handler) in service::jobs::task_handlers() {
         m = m.task(kind, handler);
     }

@@ -174,6 +174,9 @@ pub trait UserDeletionHook: Send + Sync + 'static {
         txn: &DatabaseTransaction,
         user: UserId,
     ) -> AppResult<()>;
+
+    /// After the deletion committed: caches to empty, events to publish.
+    fn after_commit(&self, _state: &AppState, _user: UserId) {}
 }
 
 /// Every module's deletion hook, in the order to run them; registered by the server as an
@@ -193,6 +196,12 @@ impl UserDeletionHooks {
             hook.user_deleted(state, txn, user).await?;
         }
         Ok(())
+    }
+
+    pub fn after_commit(&self, state: &AppState, user: UserId) {
+        for (_, hook) in &self.0 {
+            hook.after_commit(state, user);
+        }
     }
 }
 

@@ -156,10 +156,20 @@ pub async fn test_redis() -> Option<String> {
             "Redis at {url} is required (VERTECHIE_REDIS_TESTS=required) but unreachable: {why}"
         );
     }
-    eprintln!(
-        "SKIPPED: Redis at {url} is unreachable ({why}); set VERTECHIE_REDIS_TESTS=required to fail instead"
-    );
+    skipped(&format!(
+        "Redis at {url} is unreachable ({why}); set VERTECHIE_REDIS_TESTS=required to fail instead"
+    ));
     None
+}
+
+/// Says on the terminal that the running test skipped its checks and why. Written to stderr
+/// directly, past the test harness's output capture, so a passing `cargo test` still lists
+/// every skip (`SKIPPED <test>: <why>`).
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {why}");
 }
 
 /// The running app of one test.
@@ -261,6 +271,40 @@ impl TestApp {
                 mails.len()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits (up to 15 s) until no queue task due by the test clock is left to run.
+    pub async fn wait_for_queue(&self) {
+        use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+        let backend = self.state.db.get_database_backend();
+        let sql = match backend {
+            DatabaseBackend::Postgres => {
+                "SELECT COUNT(*) AS n FROM queue_tasks WHERE status IN ('queued', 'running') AND run_at <= $1"
+            }
+            _ => {
+                "SELECT COUNT(*) AS n FROM queue_tasks WHERE status IN ('queued', 'running') AND run_at <= ?"
+            }
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let now = self.state.clock.now();
+            let left = self
+                .state
+                .db
+                .query_one_raw(Statement::from_sql_and_values(backend, sql, [now.into()]))
+                .await
+                .expect("count due tasks")
+                .and_then(|r| r.try_get::<i64>("", "n").ok())
+                .unwrap_or(0);
+            if left == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{left} due queue task(s) still waiting after 15 s"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
 

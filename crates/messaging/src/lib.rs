@@ -38,6 +38,9 @@ pub fn module() -> Module {
         .asset(Asset::js("js/chat.js", include_bytes!("../static/js/chat.js")))
         .extension(gateway::Gateway::default())
         .on_start(gateway::spawn)
+        .on_user_deleted(std::sync::Arc::new(
+            service::account_deletion::MessagingAccountDeletion,
+        ))
         .on_stop(|state, grace| Box::pin(async move { gateway::shutdown(&state, grace).await }));
     for (kind, handler) in service::notifications::task_handlers()
         .into_iter()

@@ -10,6 +10,7 @@ use sea_orm::{
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use vertechie_kernel::module::UserDeletionHooks;
 use vertechie_kernel::{AppError, AppResult, AppState, UserId, Validator};
 
 use crate::model::{education, email_token, experience, skill, user};
@@ -263,6 +264,7 @@ pub struct DeleteAccountInput {
 }
 
 /// Erases personal data and signs out everywhere; the row stays (anonymised) so references hold.
+/// The other modules' deletion hooks (`Module::on_user_deleted`) run in the same transaction.
 pub async fn delete_me(state: &AppState, id: UserId, password: &str) -> AppResult<()> {
     let user = find_live_user(&state.db, id).await?;
     super::auth::confirm_password(state, &user, password, "password").await?;
@@ -305,6 +307,13 @@ pub async fn delete_me(state: &AppState, id: UserId, password: &str) -> AppResul
         .exec(&txn)
         .await?;
     super::auth::revoke_all_sessions(&txn, user.id, now).await?;
+    // Every module lets go of the person in this transaction (memberships, applications,
+    // files, notifications…): the whole deletion commits, or none of it.
+    let hooks = state
+        .ext::<UserDeletionHooks>()
+        .cloned()
+        .unwrap_or_default();
+    hooks.run(state, &txn, id).await?;
     vertechie_kernel::audit::record(
         &txn,
         now,
@@ -320,6 +329,7 @@ pub async fn delete_me(state: &AppState, id: UserId, password: &str) -> AppResul
     .await?;
     txn.commit().await?;
     super::cache::user_changed(state, id);
+    hooks.after_commit(state, id);
     Ok(())
 }
 

@@ -17,6 +17,8 @@ pub struct Model {
     pub about: Option<String>,
     /// Set only by platform admins.
     pub verified: bool,
+    /// Set when the company lost its last owner with no admin to take over.
+    pub closed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

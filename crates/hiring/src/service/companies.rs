@@ -43,6 +43,9 @@ pub struct CompanyView {
     pub about: Option<String>,
     /// Set by platform admins; cleared when the name or website changes.
     pub verified: bool,
+    /// When the company closed (its last owner left with no admin to take over); closed
+    /// companies are not listed and post no jobs.
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -60,6 +63,7 @@ impl From<&company::Model> for CompanyView {
             location: c.location.clone(),
             about: c.about.clone(),
             verified: c.verified,
+            closed_at: c.closed_at,
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -324,6 +328,7 @@ pub async fn create(
         location: fields.location,
         about: fields.about,
         verified: false,
+        closed_at: None,
         created_at: now,
         updated_at: now,
     };
@@ -358,7 +363,7 @@ pub async fn list(state: &AppState, search: CompanySearch) -> AppResult<Page<Com
         page: search.page,
         limit: search.limit,
     };
-    let mut query = company::Entity::find();
+    let mut query = company::Entity::find().filter(company::Column::ClosedAt.is_null());
     if let Some(q) = search.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", like_escape(&q.to_lowercase()));
         let like = |col: company::Column| {

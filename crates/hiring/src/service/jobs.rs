@@ -864,6 +864,12 @@ pub async fn create(state: &AppState, actor: &CurrentUser, input: JobCreate) -> 
         .await?
         .ok_or_else(|| AppError::field("company_id", "no such company"))?;
     require_role(&state.db, company_id, actor.id, EDITORS, Refusal::Forbidden).await?;
+    if company.closed_at.is_some() {
+        return Err(AppError::conflict(
+            "COMPANY_CLOSED",
+            "This company is closed and posts no jobs",
+        ));
+    }
     let fields = Fields::from_create(input);
     let (skills, questions) = fields.validate(now, true)?;
     let status = fields.status.clone().unwrap_or_else(|| "draft".to_owned());

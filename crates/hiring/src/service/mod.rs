@@ -1,5 +1,6 @@
 //! Hiring rules, free of HTTP: handlers (and later pages) call these.
 
+pub mod account_deletion;
 pub mod applications;
 pub mod companies;
 pub mod jobs;

@@ -199,6 +199,7 @@ async fn seed_companies(
                 INDUSTRIES[i % INDUSTRIES.len()].to_lowercase()
             ))),
             verified: Set(n % 3 != 0),
+            closed_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         })

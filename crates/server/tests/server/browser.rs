@@ -49,17 +49,17 @@ type Journey = fn() -> Pin<Box<dyn Future<Output = Result<()>> + Send>>;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_journeys() {
     if std::env::var("VERTECHIE_BROWSER_TESTS").is_ok_and(|v| v == "skip") {
-        println!(
-            "browser tests not run: VERTECHIE_BROWSER_TESTS=skip (.ci/run runs them in their own step)"
+        vertechie_kernel::testkit::skipped(
+            "browser tests not run: VERTECHIE_BROWSER_TESTS=skip (.ci/run runs them in their own step)",
         );
         return;
     }
     let chromium = chromium_path();
     if !chromium.is_file() {
-        println!(
+        vertechie_kernel::testkit::skipped(&format!(
             "browser tests not run: chromium not found (looked for {})",
             chromium.display()
-        );
+        ));
         assert!(
             !required(),
             "VERTECHIE_BROWSER_TESTS=required but chromium was not found at {}",

@@ -1,6 +1,7 @@
 //! The server integration tests: one binary (linking the whole app once), a module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_deletion;
 mod binary;
 mod browser;
 mod bus;

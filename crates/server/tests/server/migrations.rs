@@ -28,6 +28,7 @@ async fn migrations_go_up_down_and_up_again() {
             "m20261121_000220_hiring_applications",
             "m20261121_000230_hiring_fts_rowids",
             "m20261121_000240_hiring_job_search_index",
+            "m20261204_000250_hiring_company_closed",
             "m20261121_000300_messaging_notifications",
             "m20261121_000310_messaging_chat",
             "m20261122_000320_messaging_attachments",

@@ -202,7 +202,10 @@ async fn health_ready_and_metrics() {
 
 #[tokio::test]
 async fn ready_checks_redis_when_configured() {
-    let app = spawn_with(|c| c.redis_url = Some("redis://127.0.0.1:6379".into())).await;
+    let Some(redis) = vertechie_kernel::testkit::test_redis().await else {
+        return;
+    };
+    let app = spawn_with(|c| c.redis_url = Some(redis)).await;
     let res = app.get("/ready").await;
     res.expect(200);
     assert_eq!(res.body["checks"]["redis"], "ok");

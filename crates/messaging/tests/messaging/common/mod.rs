@@ -195,26 +195,7 @@ where
 
 /// Waits until no job due by the test clock is left to run.
 pub async fn wait_due_jobs(app: &TestApp) {
-    wait_until("the due jobs to run", || async {
-        let backend = app.state.db.get_database_backend();
-        let now = app.state.clock.now();
-        let sql = match backend {
-            sea_orm::DatabaseBackend::Postgres => {
-                "SELECT COUNT(*) AS n FROM queue_tasks WHERE status IN ('queued', 'running') AND run_at <= $1"
-            }
-            _ => "SELECT COUNT(*) AS n FROM queue_tasks WHERE status IN ('queued', 'running') AND run_at <= ?",
-        };
-        app.state
-            .db
-            .query_one_raw(Statement::from_sql_and_values(backend, sql, [now.into()]))
-            .await
-            .unwrap()
-            .unwrap()
-            .try_get::<i64>("", "n")
-            .unwrap()
-            == 0
-    })
-    .await;
+    app.wait_for_queue().await;
 }
 
 /// The next event on `topic` (others are skipped); panics after 5 s.
