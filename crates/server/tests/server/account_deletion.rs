@@ -303,12 +303,11 @@ async fn deleting_an_account_lets_every_module_go_of_it() {
         0
     );
     app.wait_for_queue().await;
-    let key = format!("{file}");
     assert!(
         !walk(&app.db().dir().join("files"))
             .iter()
-            .any(|p| p.contains(&key)),
-        "the object of {key} is still stored"
+            .any(|p| p.contains(&file)),
+        "the object of {file} is still stored"
     );
 
     // Her notifications and pending messages are gone; her chat message stays, by "Deleted user".
