@@ -1,6 +1,11 @@
-//! A durable table queue. Enqueue inside the caller's transaction, so a job exists exactly when
-//! the change that caused it does; workers claim one job at a time with a lease, retry failures
-//! with exponential backoff and dead-letter a job after `max_attempts`.
+//! The background queue: a durable table (`queue_tasks`). Enqueue inside the caller's
+//! transaction, so a task exists exactly when the change that caused it does; workers
+//! (`queue_workers` per `serve`, or `vertechie worker`) claim one due task at a time with a
+//! single `UPDATE … RETURNING` (PostgreSQL adds `FOR UPDATE SKIP LOCKED`; SQLite's single writer
+//! makes it atomic) and a lease of [`LEASE`], retry failures with exponential backoff
+//! ([`backoff`]) and dead-letter a task after `max_attempts`. Handlers are registered by kind
+//! from the modules (`Module::task`); kinds a module marks recurring (`Module::every`) get one run
+//! queued at start-up and the next queued after each success ([`Queue::start_schedules`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
