@@ -14,6 +14,7 @@ pub use vertechie_kernel::auth::CSRF_COOKIE;
 use vertechie_kernel::auth::{SESSION_COOKIE, constant_time_eq, cookie};
 use vertechie_kernel::middleware::RequestId;
 use vertechie_kernel::module::NavEntry;
+use vertechie_kernel::ratelimit::Limiter;
 use vertechie_kernel::{AppError, AppState, CurrentUser, MaybeUser};
 
 use crate::assets::Assets;
@@ -223,7 +224,6 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// A urlencoded form whose CSRF token matched the cookie. A mismatch answers 403 with a page.
 fn next_is_on_site(next: &str) -> bool {
     let on_site = |p: &[u8]| {
         p.starts_with(b"/")
@@ -268,6 +268,7 @@ fn percent_decode(s: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A urlencoded form whose CSRF token matched the cookie. A mismatch answers 403 with a page.
 pub struct CsrfForm<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
@@ -276,6 +277,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let expected = cookie(&parts.headers, CSRF_COOKIE).map(str::to_owned);
+        let limiter = parts.extensions.get::<Limiter>().cloned();
         let Page(ctx) = Page::from_request_parts(&mut parts, state)
             .await
             .map_err(|e| match e {})?;
@@ -293,6 +295,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
                 "CSRF_FAILED",
                 "This form has expired. Go back, reload the page and try again.",
             )));
+        }
+        // A signed-in user's form post spends their write budget (after the CSRF check, so
+        // another site cannot use it up).
+        if let (Some(limiter), Some(viewer)) = (&limiter, &ctx.user) {
+            limiter
+                .spend_user_write(viewer.current.id)
+                .map_err(|e| ctx.fail(e))?;
         }
         serde_urlencoded::from_bytes::<T>(&bytes)
             .map(CsrfForm)
@@ -549,6 +558,7 @@ pub fn error_page(ctx: &PageCtx, err: AppError) -> Response {
     {
         tracing::error!(request_id = %ctx.request_id, error = %format!("{src:#}"), "page failed");
     }
+    let retry_after = err.retry_after;
     let (title, message) = match status {
         StatusCode::NOT_FOUND => (
             "Page not found",
@@ -561,7 +571,7 @@ pub fn error_page(ctx: &PageCtx, err: AppError) -> Response {
         ),
         _ => ("Something is not right", err.message.as_str()),
     };
-    render(
+    let mut res = render(
         status,
         &ErrorTemplate {
             ctx,
@@ -569,7 +579,12 @@ pub fn error_page(ctx: &PageCtx, err: AppError) -> Response {
             title,
             message,
         },
-    )
+    );
+    if let Some(secs) = retry_after {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res
 }
 
 /// Fallback for unknown page paths: a 404 page in the layout.
@@ -604,21 +619,6 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/dashboard");
         assert_eq!(safe_next(Some("https://evil.example")), "/dashboard");
         assert_eq!(safe_next(None), "/dashboard");
-    }
-
-    #[test]
-    fn flash_round_trip() {
-        let res = redirect_with_flash("/x", "success", "Saved | done");
-        let set = res
-            .headers()
-            .get(header::SET_COOKIE)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let raw = set.split(';').next().unwrap().split_once('=').unwrap().1;
-        let f = decode_flash(raw).unwrap();
-        assert_eq!(
         assert_eq!(safe_next(Some("/jobs?q=a%20b")), "/jobs?q=a%20b");
     }
 
@@ -645,6 +645,21 @@ mod tests {
         }
         // A stray percent sign is not an encoding and does no harm.
         assert_eq!(safe_next(Some("/search?q=100%")), "/search?q=100%");
+    }
+
+    #[test]
+    fn flash_round_trip() {
+        let res = redirect_with_flash("/x", "success", "Saved | done");
+        let set = res
+            .headers()
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let raw = set.split(';').next().unwrap().split_once('=').unwrap().1;
+        let f = decode_flash(raw).unwrap();
+        assert_eq!(
             (f.kind.as_str(), f.message.as_str()),
             ("success", "Saved | done")
         );

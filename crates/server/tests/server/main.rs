@@ -4,6 +4,7 @@
 mod binary;
 mod browser;
 mod bus;
+mod edge;
 mod files;
 #[cfg(feature = "s3")]
 mod files_s3;
