@@ -425,6 +425,10 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> AppResult<Option<C
     let user = user_of(state, bearer_token(parts), &parts.headers).await?;
     if let Some(u) = &user {
         check_api_csrf(parts, u)?;
+        // Once per request (the user is cached below); page forms spend it in `CsrfForm`.
+        if crate::ratelimit::is_write(&parts.method) && parts.uri.path().starts_with("/api/") {
+            crate::ratelimit::spend_user_write(&parts.extensions, u.id)?;
+        }
         parts.extensions.insert(u.clone());
     }
     Ok(user)

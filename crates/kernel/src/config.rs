@@ -8,6 +8,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::net::{Cidr, TrustedProxies};
+
 /// A secret value: hidden from `Debug` and serialisation.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -56,8 +58,11 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Requests per minute per client IP on the API; 0 disables.
     pub rate_limit_per_min: u32,
-    /// Requests per minute per client IP on `/api/v1/auth/*`; 0 disables.
+    /// Requests per minute per client IP on `/api/v1/auth/*` and the sign-in, sign-up and
+    /// password page forms; 0 disables.
     pub auth_rate_limit_per_min: u32,
+    /// Writes (not GET/HEAD/OPTIONS) per minute per signed-in user, API and page forms; 0 disables.
+    pub user_write_rate_limit_per_min: u32,
     /// `smtp://user:pass@host:port` or `smtps://…`; when absent mail goes to the outbox table.
     pub smtp_url: Option<Secret>,
     /// From address for outgoing mail.
@@ -95,8 +100,14 @@ pub struct Config {
     pub log_format: String,
     /// tracing filter, e.g. `info` or `vertechie=debug,info`.
     pub log_level: String,
-    /// Trust `X-Forwarded-For` for the client IP (only behind a proxy you control).
+    /// Networks of the reverse proxies whose `X-Forwarded-For` is believed (CIDR list, e.g.
+    /// `["10.0.0.0/8", "::1/128"]`); empty: the socket peer is the client.
+    #[serde(deserialize_with = "string_or_list")]
+    pub trusted_proxies: Vec<String>,
+    /// Deprecated: `true` adds the loopback networks to `trusted_proxies`.
     pub trust_proxy_headers: bool,
+    /// When set, `/metrics` needs `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
     /// Seconds a public job search page is reused by this instance (0: never). Job and
     /// application writes evict it at once on every instance; time-based flags lag by at most this.
     pub job_search_cache_secs: u64,
@@ -130,6 +141,7 @@ impl Default for Config {
             public_url: None,
             rate_limit_per_min: 100,
             auth_rate_limit_per_min: 10,
+            user_write_rate_limit_per_min: 120,
             smtp_url: None,
             mail_from: "VerTechie <no-reply@vertechie.local>".into(),
             access_token_ttl_secs: 900,
@@ -148,7 +160,9 @@ impl Default for Config {
             db_max_connections: 16,
             log_format: "json".into(),
             log_level: "info".into(),
+            trusted_proxies: Vec::new(),
             trust_proxy_headers: false,
+            metrics_token: None,
             job_search_cache_secs: 30,
             files_max_bytes: 10 * 1024 * 1024,
             file_link_ttl_secs: 3600,
@@ -327,6 +341,12 @@ impl Config {
             return Err(ConfigError::new("log_format", "must be json or pretty"));
         }
         self.validate_files()?;
+        self.trusted_proxies()?;
+        if let Some(t) = &self.metrics_token
+            && t.expose().trim().is_empty()
+        {
+            return Err(ConfigError::new("metrics_token", "must not be empty"));
+        }
         for origin in &self.cors_origins {
             if http::HeaderValue::from_str(origin).is_err() || !origin.contains("://") {
                 return Err(ConfigError::new(
@@ -389,6 +409,20 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The parsed `trusted_proxies`, plus loopback when the deprecated `trust_proxy_headers` is on.
+    pub fn trusted_proxies(&self) -> Result<TrustedProxies, ConfigError> {
+        let mut nets = self
+            .trusted_proxies
+            .iter()
+            .map(|s| s.parse::<Cidr>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ConfigError::new("trusted_proxies", e))?;
+        if self.trust_proxy_headers {
+            nets.extend(TrustedProxies::loopback());
+        }
+        Ok(TrustedProxies(nets))
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
@@ -585,6 +619,33 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.key, "s3_bucket");
         assert!(err.to_string().contains("`s3` feature"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_and_metrics_token_are_checked() {
+        let load = |v: serde_json::Value| Config::load(None, Figment::from(Serialized::globals(v)));
+        let cfg = load(serde_json::json!({"trusted_proxies": "10.0.0.0/8, ::1/128"})).unwrap();
+        let nets = cfg.trusted_proxies().unwrap();
+        assert!(nets.contains("10.2.3.4".parse().unwrap()));
+        assert!(nets.contains("::1".parse().unwrap()));
+        assert!(!nets.contains("127.0.0.1".parse().unwrap()));
+        let err = load(serde_json::json!({"trusted_proxies": ["10.0.0.0/33"]})).unwrap_err();
+        assert_eq!(err.key, "trusted_proxies");
+        // The deprecated switch means loopback only.
+        let old = load(serde_json::json!({"trust_proxy_headers": true})).unwrap();
+        let nets = old.trusted_proxies().unwrap();
+        assert!(nets.contains("127.0.0.1".parse().unwrap()));
+        assert!(!nets.contains("10.0.0.1".parse().unwrap()));
+        assert!(Config::default().trusted_proxies().unwrap().0.is_empty());
+        assert_eq!(Config::default().user_write_rate_limit_per_min, 120);
+        let err = load(serde_json::json!({"metrics_token": " "})).unwrap_err();
+        assert_eq!(err.key, "metrics_token");
+        let shown = Config {
+            metrics_token: Some(Secret::new("scrape-me-secret")),
+            ..Config::default()
+        };
+        assert!(!shown.masked_toml().contains("scrape-me-secret"));
+        assert!(!format!("{shown:?}").contains("scrape-me-secret"));
     }
 
     #[test]

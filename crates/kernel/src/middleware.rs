@@ -1,13 +1,14 @@
-//! The HTTP edge: request ids, rate limits, error envelopes for framework errors, security
-//! headers, structured request logs and metrics; plus the standard tower layers.
+//! The HTTP edge: request ids, the client's address (through trusted proxies, see
+//! [`crate::net`]) and the [`Client`] extractor, rate limits, error envelopes for framework
+//! errors, security headers, structured request logs and metrics; plus the standard tower layers.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header, request::Parts};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower_http::compression::CompressionLayer;
@@ -16,7 +17,8 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::config::Config;
 use crate::error::{InternalErrorDetail, framework_error};
-use crate::ratelimit::{RateLimiter, budget_for};
+use crate::net::TrustedProxies;
+use crate::ratelimit::{Limiter, RateLimiter, budget_for};
 
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -28,26 +30,64 @@ pub struct RequestId(pub String);
 #[derive(Clone, Debug)]
 struct RouteLabel(String);
 
-/// The client IP a request is attributed to.
+/// The client address the edge attributed a request to; read it with [`Client`].
 #[derive(Clone, Copy, Debug)]
-pub struct ClientIp(pub IpAddr);
+struct ClientIp(IpAddr);
+
+/// Who sent a request: the client IP as the edge resolved it (the socket peer, or through the
+/// configured `trusted_proxies` from `X-Forwarded-For`) and the user agent. The one extractor
+/// for this; it never fails (`ip` is None only on a router without the edge middleware).
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl Client {
+    /// The IP as text, as the audit log and sessions store it.
+    pub fn ip_string(&self) -> Option<String> {
+        self.ip.map(|ip| ip.to_string())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Client {
+            ip: parts.extensions.get::<ClientIp>().map(|c| c.0),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        })
+    }
+}
 
 #[derive(Clone)]
 pub struct EdgeState {
     limiter: Arc<RateLimiter>,
     hsts: bool,
-    trust_proxy: bool,
+    proxies: Arc<TrustedProxies>,
 }
 
 /// Wraps `router` (all routes already merged) with the platform's middleware, outermost last.
 pub fn apply<S: Clone + Send + Sync + 'static>(router: Router<S>, cfg: &Config) -> Router<S> {
+    if cfg.trust_proxy_headers {
+        tracing::warn!(
+            "trust_proxy_headers is deprecated: it trusts loopback proxies only; set trusted_proxies"
+        );
+    }
     let edge = EdgeState {
         limiter: Arc::new(RateLimiter::new(
             cfg.rate_limit_per_min,
             cfg.auth_rate_limit_per_min,
+            cfg.user_write_rate_limit_per_min,
         )),
         hsts: cfg.is_tls(),
-        trust_proxy: cfg.trust_proxy_headers,
+        // Validated at start; an unreadable entry cannot reach here.
+        proxies: Arc::new(cfg.trusted_proxies().unwrap_or_default()),
     };
     router
         .route_layer(middleware::from_fn(tag_route))
@@ -99,20 +139,20 @@ async fn tag_route(req: Request, next: Next) -> Response {
     res
 }
 
-fn client_ip(req: &Request, trust_proxy: bool) -> Option<IpAddr> {
-    if trust_proxy
-        && let Some(ip) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
-    {
-        return Some(ip);
-    }
-    req.extensions()
+/// The socket peer, or — when it is a trusted proxy — the client it forwarded for.
+fn client_ip(req: &Request, proxies: &TrustedProxies) -> Option<IpAddr> {
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+        .map(|c| c.0.ip())?;
+    // A header line that is not text cannot be read hop by hop: it ends the walk there.
+    let lines: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| v.to_str().unwrap_or("?"))
+        .collect();
+    Some(proxies.client_ip(peer, lines.into_iter()))
 }
 
 fn valid_request_id(v: &HeaderValue) -> Option<String> {
@@ -133,13 +173,14 @@ async fn edge_middleware(State(edge): State<EdgeState>, mut req: Request, next: 
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let ip = client_ip(&req, edge.trust_proxy);
+    let ip = client_ip(&req, &edge.proxies);
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    req.extensions_mut().insert(Limiter(edge.limiter.clone()));
     if let Some(ip) = ip {
         req.extensions_mut().insert(ClientIp(ip));
     }
 
-    let limited = match (budget_for(&path), ip) {
+    let limited = match (budget_for(&method, &path), ip) {
         (Some(budget), Some(ip)) if method != Method::OPTIONS => {
             edge.limiter.check(budget, ip).err()
         }

@@ -1,11 +1,12 @@
-//! Operations endpoints: `/health` (liveness), `/ready` (database, Redis), `/metrics` (Prometheus).
+//! Operations endpoints: `/health` (liveness), `/ready` (database, Redis), `/metrics` (Prometheus;
+//! behind `Authorization: Bearer <metrics_token>` when that is set).
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -88,7 +89,37 @@ async fn ready(State(state): State<AppState>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-async fn metrics_text(State(state): State<AppState>) -> Response {
+/// Whether the request may read the metrics: always without a `metrics_token`, otherwise only
+/// with it as the bearer token. Both sides are hashed first, so the constant-time comparison
+/// does not even tell the token's length.
+fn metrics_allowed(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(expected) = &state.config.metrics_token else {
+        return true;
+    };
+    let given = crate::auth::bearer(headers).unwrap_or("");
+    let (expected, given) = (
+        crate::auth::hash_token(expected.expose()),
+        crate::auth::hash_token(given),
+    );
+    crate::auth::constant_time_eq(expected.as_bytes(), given.as_bytes())
+}
+
+async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !metrics_allowed(&state, &headers) {
+        let code = if crate::auth::bearer(&headers).is_some() {
+            "TOKEN_INVALID"
+        } else {
+            "TOKEN_MISSING"
+        };
+        let mut res = crate::error::AppError::unauthorized(
+            code,
+            "The metrics need the configured metrics token as a bearer token",
+        )
+        .into_response();
+        res.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return res;
+    }
     let (size, idle) = crate::db::pool_stats(&state.db);
     metrics::gauge!("db_pool_connections").set(size as f64);
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);

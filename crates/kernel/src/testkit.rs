@@ -127,6 +127,7 @@ pub fn test_config(db: &TestDb) -> Config {
         public_url: Some("http://vertechie.test".into()),
         rate_limit_per_min: 0,
         auth_rate_limit_per_min: 0,
+        user_write_rate_limit_per_min: 0,
         argon2_memory_kib: 1024,
         argon2_iterations: 1,
         queue_workers: 1,

@@ -14,6 +14,7 @@ pub use vertechie_kernel::auth::CSRF_COOKIE;
 use vertechie_kernel::auth::{SESSION_COOKIE, constant_time_eq, cookie};
 use vertechie_kernel::middleware::RequestId;
 use vertechie_kernel::module::NavEntry;
+use vertechie_kernel::ratelimit::Limiter;
 use vertechie_kernel::{AppError, AppState, CurrentUser, MaybeUser};
 
 use crate::assets::Assets;
@@ -212,12 +213,59 @@ pub fn signin_redirect(next: &str) -> Response {
     Redirect::to(&format!("/signin?next={next}")).into_response()
 }
 
-/// Only a path on this site may be a `next` target (no open redirects).
+/// Only a path on this site may be a `next` target (no open redirects): one leading `/`, and
+/// no backslash or control character, neither as given nor percent-decoded (again and again, so
+/// double encoding does not hide one). Browsers drop tabs and newlines from URLs and read a
+/// backslash as `/`, so `/<TAB>/evil.example` or `/\evil.example` would leave the site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n) if next_is_on_site(n) => n.to_owned(),
         _ => "/dashboard".to_owned(),
     }
+}
+
+fn next_is_on_site(next: &str) -> bool {
+    let on_site = |p: &[u8]| {
+        p.starts_with(b"/")
+            && !p.starts_with(b"//")
+            && !p.contains(&b'\\')
+            && !String::from_utf8_lossy(p).chars().any(char::is_control)
+    };
+    let mut current = next.as_bytes().to_vec();
+    // Each round removes one level of encoding; a path still changing after four is refused.
+    for _ in 0..4 {
+        if !on_site(&current) {
+            return false;
+        }
+        let decoded = percent_decode(&current);
+        if decoded == current {
+            return true;
+        }
+        current = decoded;
+    }
+    false
+}
+
+/// `%XY` → the byte XY; anything else (a stray `%` included) as it is.
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// A urlencoded form whose CSRF token matched the cookie. A mismatch answers 403 with a page.
@@ -229,6 +277,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let expected = cookie(&parts.headers, CSRF_COOKIE).map(str::to_owned);
+        let limiter = parts.extensions.get::<Limiter>().cloned();
         let Page(ctx) = Page::from_request_parts(&mut parts, state)
             .await
             .map_err(|e| match e {})?;
@@ -246,6 +295,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
                 "CSRF_FAILED",
                 "This form has expired. Go back, reload the page and try again.",
             )));
+        }
+        // A signed-in user's form post spends their write budget (after the CSRF check, so
+        // another site cannot use it up).
+        if let (Some(limiter), Some(viewer)) = (&limiter, &ctx.user) {
+            limiter
+                .spend_user_write(viewer.current.id)
+                .map_err(|e| ctx.fail(e))?;
         }
         serde_urlencoded::from_bytes::<T>(&bytes)
             .map(CsrfForm)
@@ -502,6 +558,7 @@ pub fn error_page(ctx: &PageCtx, err: AppError) -> Response {
     {
         tracing::error!(request_id = %ctx.request_id, error = %format!("{src:#}"), "page failed");
     }
+    let retry_after = err.retry_after;
     let (title, message) = match status {
         StatusCode::NOT_FOUND => (
             "Page not found",
@@ -514,7 +571,7 @@ pub fn error_page(ctx: &PageCtx, err: AppError) -> Response {
         ),
         _ => ("Something is not right", err.message.as_str()),
     };
-    render(
+    let mut res = render(
         status,
         &ErrorTemplate {
             ctx,
@@ -522,7 +579,12 @@ pub fn error_page(ctx: &PageCtx, err: AppError) -> Response {
             title,
             message,
         },
-    )
+    );
+    if let Some(secs) = retry_after {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res
 }
 
 /// Fallback for unknown page paths: a 404 page in the layout.
@@ -557,6 +619,32 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/dashboard");
         assert_eq!(safe_next(Some("https://evil.example")), "/dashboard");
         assert_eq!(safe_next(None), "/dashboard");
+        assert_eq!(safe_next(Some("/jobs?q=a%20b")), "/jobs?q=a%20b");
+    }
+
+    #[test]
+    fn next_refuses_backslashes_and_control_characters_encoded_or_not() {
+        for evil in [
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\u{7f}/evil.example",
+            "/\u{85}/evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0D%0A/evil.example",
+            "/%5Cevil.example",
+            "/%5cevil.example",
+            "/%2509/evil.example",
+            "/%252F/evil.example",
+            "/%2F/evil.example",
+            "/%00",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/dashboard", "{evil:?}");
+        }
+        // A stray percent sign is not an encoding and does no harm.
+        assert_eq!(safe_next(Some("/search?q=100%")), "/search?q=100%");
     }
 
     #[test]

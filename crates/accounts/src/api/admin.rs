@@ -9,9 +9,9 @@ use vertechie_kernel::{
     UserId,
 };
 
-use super::Client;
 use crate::service::admin::{self as svc, AdminUserUpdate, UserSearch};
 use crate::service::views::UserView;
+use vertechie_kernel::middleware::Client;
 
 /// Search users by name, email or username; filter by role and status (admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(UserSearch),
@@ -32,11 +32,11 @@ pub async fn list_users(
 pub async fn update_user(
     State(state): State<AppState>,
     user: CurrentUser,
-    Client(client): Client,
+    client: Client,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(input): ApiJson<AdminUserUpdate>,
 ) -> AppResult<ApiOk<UserView>> {
-    svc::update_user(&state, &user, UserId(id), input, &client)
+    svc::update_user(&state, &user, UserId(id), input, &client.into())
         .await
         .map(ApiOk)
 }

@@ -8,11 +8,11 @@ use vertechie_kernel::{
     Envelope, NoContent,
 };
 
-use super::Client;
 use crate::service::auth::{
     self as svc, LoginInput, RefreshInput, RegisterInput, ResetConfirmInput, ResetRequestInput,
 };
 use crate::service::views::{AuthTokens, SessionView, UserView};
+use vertechie_kernel::middleware::Client;
 
 /// Create an account. Sends a verification mail and signs the new user in.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterInput,
@@ -23,10 +23,12 @@ use crate::service::views::{AuthTokens, SessionView, UserView};
     ))]
 pub async fn register(
     State(state): State<AppState>,
-    Client(client): Client,
+    client: Client,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> AppResult<Created<AuthTokens>> {
-    svc::register(&state, input, &client).await.map(Created)
+    svc::register(&state, input, &client.into())
+        .await
+        .map(Created)
 }
 
 /// Sign in with email or username and password.
@@ -39,10 +41,10 @@ pub async fn register(
     ))]
 pub async fn login(
     State(state): State<AppState>,
-    Client(client): Client,
+    client: Client,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> AppResult<ApiOk<AuthTokens>> {
-    svc::login(&state, input, &client).await.map(ApiOk)
+    svc::login(&state, input, &client.into()).await.map(ApiOk)
 }
 
 /// Exchange a refresh token for a new pair; the old one stops working.

@@ -4,14 +4,9 @@ mod admin;
 mod auth;
 mod users;
 
-use axum::extract::FromRequestParts;
-use axum::http::{header, request::Parts};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vertechie_kernel::AppState;
-use vertechie_kernel::middleware::ClientIp;
-
-use crate::service::ClientInfo;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -48,28 +43,4 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::list_users))
         .routes(routes!(admin::audit_log))
         .routes(routes!(admin::outbox))
-}
-
-/// Client IP and user agent of the request.
-pub struct Client(pub ClientInfo);
-
-/// What the request says about its client; `browser` marks page (cookie) sign-ins.
-pub(crate) fn client_info(parts: &Parts, browser: bool) -> ClientInfo {
-    ClientInfo {
-        ip: parts.extensions.get::<ClientIp>().map(|c| c.0.to_string()),
-        user_agent: parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        browser,
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Client {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Client(client_info(parts, false)))
-    }
 }

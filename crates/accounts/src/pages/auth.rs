@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use vertechie_kernel::middleware::Client;
 use vertechie_kernel::{AppState, CurrentUser};
 use vertechie_web::{
     CsrfForm, FieldErrors, Page, PageCtx, SignedIn, redirect_with_flash, render, safe_next,
@@ -15,13 +16,17 @@ use vertechie_web::{
 use super::{form_errors, is_form_error};
 use crate::service::auth::{self as svc, LoginInput, RegisterInput, ResetConfirmInput};
 
-/// Request metadata for a browser sign-in.
+/// The kernel's [`Client`] marked as a browser (its session also gets a cookie secret).
 pub struct BrowserClient(pub crate::service::ClientInfo);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for BrowserClient {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(BrowserClient(crate::api::client_info(parts, true)))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Ok(client) = Client::from_request_parts(parts, state).await;
+        Ok(BrowserClient(crate::service::ClientInfo {
+            browser: true,
+            ..client.into()
+        }))
     }
 }
 

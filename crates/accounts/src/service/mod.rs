@@ -10,6 +10,7 @@ pub mod seed;
 pub mod views;
 
 use sea_orm::{ConnectionTrait, EntityTrait};
+use vertechie_kernel::middleware::Client;
 use vertechie_kernel::{AppError, AppResult, Role, Tier, UserId};
 
 use crate::model::user;
@@ -21,6 +22,17 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
     /// A browser signing in through the pages: its session also gets a cookie secret.
     pub browser: bool,
+}
+
+impl From<Client> for ClientInfo {
+    /// An API client (no browser cookie secret); pages set `browser`.
+    fn from(c: Client) -> Self {
+        Self {
+            ip: c.ip_string(),
+            user_agent: c.user_agent,
+            browser: false,
+        }
+    }
 }
 
 /// Loads a live (not deleted) user or answers 404.

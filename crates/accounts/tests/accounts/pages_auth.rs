@@ -220,6 +220,32 @@ async fn sign_in_errors_lockout_and_next() {
 }
 
 #[tokio::test]
+async fn next_with_control_characters_or_backslashes_stays_on_site() {
+    let app = spawn().await;
+    let a = register(&app, "ada").await;
+    let b = app.browser();
+    // Browsers drop the tab: `/<TAB>/evil.example` would be `//evil.example`, another site.
+    let page = b.get("/signin?next=/%09/evil.example").await;
+    page.expect(200);
+    assert!(!page.text.contains("evil.example"), "{}", page.text);
+    assert!(page.text.contains("value=\"/dashboard\""), "{}", page.text);
+    for evil in ["/\t/evil.example", "/\\evil.example", "/%5Cevil.example"] {
+        let b = app.browser();
+        let res = b
+            .post_form(
+                "/signin",
+                &[("email", &a.email), ("password", PASSWORD), ("next", evil)],
+            )
+            .await;
+        assert_eq!(
+            (res.status, res.header("location")),
+            (303, Some("/dashboard")),
+            "{evil:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn sign_out_and_revoked_sessions_end_the_browser_session() {
     let app = spawn().await;
     let a = register(&app, "ada").await;

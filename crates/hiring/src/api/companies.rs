@@ -5,10 +5,10 @@ use vertechie_kernel::{
     NoContent, Page,
 };
 
-use super::RequestIp;
 use crate::service::companies::{
     self as svc, CompanyCreate, CompanySearch, CompanyUpdate, CompanyView,
 };
+use vertechie_kernel::middleware::Client;
 
 /// Companies A–Z, searchable by name, industry or location (public).
 #[utoipa::path(get, path = "/api/v1/companies", tag = "hiring", params(CompanySearch),
@@ -78,8 +78,10 @@ pub async fn delete_company(
 pub async fn verify_company(
     State(state): State<AppState>,
     user: CurrentUser,
-    RequestIp(ip): RequestIp,
+    client: Client,
     ApiPath(id): ApiPath<Uuid>,
 ) -> AppResult<ApiOk<CompanyView>> {
-    svc::verify(&state, &user, id, ip).await.map(ApiOk)
+    svc::verify(&state, &user, id, client.ip_string())
+        .await
+        .map(ApiOk)
 }

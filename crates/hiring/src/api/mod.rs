@@ -5,12 +5,9 @@ mod companies;
 mod jobs;
 mod members;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vertechie_kernel::AppState;
-use vertechie_kernel::middleware::ClientIp;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -50,17 +47,4 @@ pub fn router() -> OpenApiRouter<AppState> {
             applications::add_scorecard
         ))
         .routes(routes!(applications::stuck))
-}
-
-/// The client IP of the request, for the audit log.
-pub struct RequestIp(pub Option<String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for RequestIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(RequestIp(
-            parts.extensions.get::<ClientIp>().map(|c| c.0.to_string()),
-        ))
-    }
 }

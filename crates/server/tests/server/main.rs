@@ -5,6 +5,7 @@ mod account_deletion;
 mod binary;
 mod browser;
 mod bus;
+mod edge;
 mod files;
 #[cfg(feature = "s3")]
 mod files_s3;
