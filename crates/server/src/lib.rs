@@ -236,6 +236,9 @@ pub fn build_app(state: AppState) -> Router {
         .merge(vertechie_kernel::ops::router())
         .merge(pages)
         .fallback(vertechie_web::page::not_found)
+        .layer(axum::middleware::from_fn(
+            vertechie_kernel::error::log_refusals,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             vertechie_web::page_middleware,
