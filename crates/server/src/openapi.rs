@@ -4,6 +4,8 @@
 //! and 404; query parameters → 400 `INVALID_QUERY`; a body → 400, 413, 415, and 422 for JSON;
 //! every operation → 429, 500, 503), each with the envelope as its schema. Responses written in
 //! an operation's `#[utoipa::path]` keep their description and get the envelope schema.
+//! Responses that return a resource (or a page of them) get OpenAPI `links` to the operations on
+//! that resource's path, so clients and API fuzzers can follow created ids.
 
 use serde_json::{Map, Value, json};
 use utoipa::openapi::OpenApi;
@@ -34,7 +36,171 @@ pub fn finish(doc: &OpenApi) -> Value {
             }
         }
     }
+    add_links(&mut value);
     value
+}
+
+/// Operations whose results are resources under another path than their own.
+const RESULTS_ELSEWHERE: &[(&str, &str, &str)] = &[
+    ("post", "/api/v1/jobs/{id}/apply", "/api/v1/applications"),
+    (
+        "get",
+        "/api/v1/jobs/{id}/applications",
+        "/api/v1/applications",
+    ),
+    (
+        "get",
+        "/api/v1/users/me/applications",
+        "/api/v1/applications",
+    ),
+    (
+        "post",
+        "/api/v1/chat/rooms/{id}/messages",
+        "/api/v1/chat/messages",
+    ),
+    (
+        "get",
+        "/api/v1/chat/rooms/{id}/messages",
+        "/api/v1/chat/messages",
+    ),
+    (
+        "post",
+        "/api/v1/chat/direct/{user_id}/messages",
+        "/api/v1/chat/messages",
+    ),
+];
+
+/// Follows `$ref`s to the schema they name.
+fn deref<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
+    for _ in 0..8 {
+        match schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| doc.pointer(p))
+        {
+            Some(target) => schema = target,
+            None => break,
+        }
+    }
+    schema
+}
+
+fn has_id(doc: &Value, schema: &Value) -> bool {
+    deref(doc, schema)
+        .get("properties")
+        .is_some_and(|p| p.get("id").is_some())
+}
+
+/// Where the id of the resource a success response returns is: `/data/id`, the first item of a
+/// page (`/data/items/0/id`) or of a list (`/data/0/id`).
+fn id_pointer(doc: &Value, response: &Value) -> Option<&'static str> {
+    let schema = response.pointer("/content/application~1json/schema")?;
+    let data = deref(doc, deref(doc, schema).pointer("/properties/data")?);
+    if has_id(doc, data) {
+        return Some("/data/id");
+    }
+    if let Some(items) = deref(doc, data).pointer("/properties/items/items")
+        && has_id(doc, items)
+    {
+        return Some("/data/items/0/id");
+    }
+    if let Some(items) = data.get("items")
+        && has_id(doc, items)
+    {
+        return Some("/data/0/id");
+    }
+    None
+}
+
+/// The `{name}`s of a path, in order.
+fn path_params(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        .collect()
+}
+
+/// Adds `links` from each response returning a resource to the operations on its path: the
+/// resource's id fills the path parameter after the collection, the source's own path
+/// parameters fill the same names before it.
+fn add_links(doc: &mut Value) {
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return;
+    };
+    let operations: Vec<(String, String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            METHODS.iter().filter_map(move |m| {
+                let id = item.get(*m)?.get("operationId")?.as_str()?;
+                Some((path.clone(), (*m).to_owned(), id.to_owned()))
+            })
+        })
+        .collect();
+    let mut links = Vec::new();
+    for (path, method, _) in &operations {
+        let base = RESULTS_ELSEWHERE
+            .iter()
+            .find(|(m, p, _)| m == method && p == path)
+            .map(|(_, _, base)| (*base).to_owned())
+            .or_else(|| (!path.ends_with('}')).then(|| path.clone()));
+        let Some(base) = base else { continue };
+        let Some(responses) = doc
+            .pointer(&format!(
+                "/paths/{}/{method}/responses",
+                path.replace('/', "~1")
+            ))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        let source_params = path_params(path);
+        for (status, response) in responses {
+            if !matches!(status.as_str(), "200" | "201") {
+                continue;
+            }
+            let Some(pointer) = id_pointer(doc, response) else {
+                continue;
+            };
+            let prefix = format!("{base}/{{");
+            let mut out = Map::new();
+            for (target, _, operation_id) in &operations {
+                let Some(rest) = target.strip_prefix(&prefix) else {
+                    continue;
+                };
+                // Only identifiers: `{emoji}` under a message is not the message's id.
+                let Some(param) = rest
+                    .split('}')
+                    .next()
+                    .filter(|p| *p == "id" || p.ends_with("_id"))
+                else {
+                    continue;
+                };
+                let mut parameters = Map::new();
+                parameters.insert(param.to_owned(), json!(format!("$response.body#{pointer}")));
+                for p in path_params(&base) {
+                    if source_params.contains(&p) {
+                        parameters.insert(p.to_owned(), json!(format!("$request.path.{p}")));
+                    }
+                }
+                out.insert(
+                    operation_id.clone(),
+                    json!({"operationId": operation_id, "parameters": parameters}),
+                );
+            }
+            if !out.is_empty() {
+                links.push((path.clone(), method.clone(), status.clone(), out));
+            }
+        }
+    }
+    for (path, method, status, out) in links {
+        let at = format!(
+            "/paths/{}/{method}/responses/{status}",
+            path.replace('/', "~1")
+        );
+        if let Some(response) = doc.pointer_mut(&at).and_then(Value::as_object_mut) {
+            response.insert("links".into(), Value::Object(out));
+        }
+    }
 }
 
 fn envelope_content() -> Value {

@@ -450,10 +450,19 @@ fn openapi_refs_resolve_and_every_operation_documents_the_errors_its_shape_impli
 
     let mut operations = 0;
     let mut problems = Vec::new();
+    let mut operation_ids = std::collections::BTreeSet::new();
+    let mut linked = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             operations += 1;
             let at = format!("{} {path}", method.to_uppercase());
+            match op["operationId"].as_str() {
+                Some(id) if !operation_ids.insert(id.to_owned()) => {
+                    problems.push(format!("{at}: operationId {id} is used twice"))
+                }
+                Some(_) => {}
+                None => problems.push(format!("{at}: no operationId")),
+            }
             let security: Vec<&serde_json::Value> = op["security"]
                 .as_array()
                 .map(|a| a.iter().collect())
@@ -492,6 +501,12 @@ fn openapi_refs_resolve_and_every_operation_documents_the_errors_its_shape_impli
                 }
             }
             for (status, response) in responses {
+                for link in response["links"].as_object().into_iter().flatten() {
+                    linked.push((
+                        at.clone(),
+                        link.1["operationId"].as_str().unwrap().to_owned(),
+                    ));
+                }
                 let Ok(code) = status.parse::<u16>() else {
                     problems.push(format!("{at}: status {status} is not a number"));
                     continue;
@@ -521,6 +536,12 @@ fn openapi_refs_resolve_and_every_operation_documents_the_errors_its_shape_impli
         }
     }
     assert!(operations > 100, "only {operations} operations");
+    assert!(linked.len() > 50, "only {} links", linked.len());
+    for (at, target) in linked {
+        if !operation_ids.contains(&target) {
+            problems.push(format!("{at}: links to unknown operation {target}"));
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
