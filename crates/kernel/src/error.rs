@@ -1,10 +1,20 @@
-//! One error type for the whole platform: a status, a stable code and a user message.
-//! Internal detail is logged with the request id and never sent to the client.
+//! One error type for the whole platform: a status, a stable code from the closed catalogue
+//! ([`ERROR_CODES`]) and a user message. Internal detail is logged with the request id and never
+//! sent to the client: the cause of a 5xx by the edge middleware, the reason for a refusal (4xx)
+//! by [`log_refusals`]. Unique violations map to precise codes by constraint ([`UniqueKey`]).
 
+mod codes;
+mod unique;
+
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+pub use codes::{ERROR_CODES, ErrorCode, allows as code_allows, lookup as code_info};
+pub use unique::{UniqueKey, UniqueViolation};
 
 /// A field-level validation problem.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -34,6 +44,8 @@ pub struct AppError {
     pub extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
     /// Internal cause: logged, never sent.
     pub source: Option<anyhow::Error>,
+    /// For a `CONFLICT` made from a unique violation: the constraint the database named.
+    violated: Option<Box<UniqueViolation>>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -48,7 +60,21 @@ impl AppError {
             retry_after: None,
             extra: None,
             source: None,
+            violated: None,
         }
+    }
+
+    /// The generic 409 `CONFLICT` for a unique violation of `violated` (`None`: the database
+    /// named nothing recognisable), keeping `source` for the log. [`AppError::on_conflict`] turns
+    /// it into a precise code when the constraint is the expected one.
+    pub fn unique_violation(
+        violated: Option<UniqueViolation>,
+        source: impl Into<anyhow::Error>,
+    ) -> Self {
+        let mut e = Self::conflict("CONFLICT", "A record with these values already exists");
+        e.violated = violated.map(Box::new);
+        e.source = Some(source.into());
+        e
     }
 
     pub fn validation(details: Vec<FieldError>) -> Self {
@@ -120,24 +146,31 @@ impl AppError {
         e
     }
 
-    /// True for a unique-constraint conflict on a constraint whose name (or the database's message)
-    /// contains `needle`, e.g. `"email"` for `uq_users_email`.
-    pub fn is_conflict_on(&self, needle: &str) -> bool {
-        self.code == "CONFLICT"
-            && self
-                .source
-                .as_ref()
-                .is_some_and(|s| format!("{s:#}").contains(needle))
+    /// True for the generic `CONFLICT` of a unique violation of exactly `key` (by constraint
+    /// name on PostgreSQL, by table and columns on SQLite); false for any other constraint.
+    pub fn is_conflict_on(&self, key: &UniqueKey) -> bool {
+        self.code == "CONFLICT" && self.violated.as_ref().is_some_and(|v| key.matches(v))
     }
 
-    /// A unique-constraint conflict becomes `precise()` (a domain code such as `ALREADY_APPLIED`);
-    /// any other error passes through unchanged.
-    pub fn on_conflict(self, precise: impl FnOnce() -> AppError) -> AppError {
-        if self.code == "CONFLICT" {
+    /// A unique violation of `key` becomes `precise()` (a domain code such as
+    /// `ALREADY_APPLIED`); a violation of any other constraint stays the generic 409 `CONFLICT`,
+    /// and any other error passes through unchanged.
+    pub fn on_conflict(self, key: &UniqueKey, precise: impl FnOnce() -> AppError) -> AppError {
+        if self.is_conflict_on(key) {
             precise()
         } else {
             self
         }
+    }
+
+    /// Adds why a request is refused, for the log only (e.g. `forbidden(..).because("not a
+    /// member of company X")`): the client still sees the code and the kind message.
+    pub fn because(mut self, reason: impl std::fmt::Display + Send + Sync + 'static) -> Self {
+        self.source = Some(match self.source.take() {
+            Some(source) => source.context(reason),
+            None => anyhow::anyhow!("{reason}"),
+        });
+        self
     }
 
     pub fn with_extra(mut self, key: &str, value: serde_json::Value) -> Self {
@@ -196,32 +229,85 @@ impl std::fmt::Display for AppError {
 impl std::error::Error for AppError {}
 
 /// Marker put into response extensions so the logging middleware can report the internal cause
-/// together with the request id.
+/// of a server error together with the request id.
 #[derive(Clone, Debug)]
 pub struct InternalErrorDetail(pub String);
 
+/// What a refused request (a 4xx `AppError`) was refused for, put into the response's
+/// extensions for [`log_refusals`].
+#[derive(Clone, Debug)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+    /// The internal reason ([`AppError::because`], or a cause such as the violated constraint).
+    pub reason: Option<String>,
+    /// The fields named by a validation error.
+    pub fields: Vec<String>,
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if code_info(self.code).is_none() {
+            tracing::error!(
+                code = self.code,
+                "error code missing from the catalogue (crates/kernel/src/error/codes.rs)"
+            );
+        }
         let mut res = (self.status, axum::Json(self.body())).into_response();
         if let Some(secs) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
-        if let Some(src) = self.source {
-            res.extensions_mut()
-                .insert(InternalErrorDetail(format!("{src:#}")));
+        let source = self.source.map(|src| format!("{src:#}"));
+        if self.status.is_server_error() {
+            if let Some(detail) = source {
+                res.extensions_mut().insert(InternalErrorDetail(detail));
+            }
+        } else {
+            res.extensions_mut().insert(Refusal {
+                code: self.code,
+                message: self.message,
+                reason: source,
+                fields: self.details.into_iter().map(|d| d.field).collect(),
+            });
         }
         res
     }
 }
 
+/// Logs each refused request with its code, status, route and internal reason: at `warn` for
+/// 403, 423 and 429 (denials, locks and limits worth watching), at `info` for other refusals.
+/// Applied to every route by the server (inside the edge middleware, which sets the request id).
+pub async fn log_refusals(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let request_id = req
+        .extensions()
+        .get::<crate::middleware::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let method = req.method().clone();
+    let res = next.run(req).await;
+    if let Some(refusal) = res.extensions().get::<Refusal>() {
+        let status = res.status().as_u16();
+        let reason = refusal.reason.as_deref().unwrap_or("");
+        let fields = refusal.fields.join(",");
+        if matches!(status, 403 | 423 | 429) {
+            tracing::warn!(request_id = %request_id, method = %method, route = %route, status, code = refusal.code, user_message = %refusal.message, reason, fields, "request refused");
+        } else {
+            tracing::info!(request_id = %request_id, method = %method, route = %route, status, code = refusal.code, user_message = %refusal.message, reason, fields, "request refused");
+        }
+    }
+    res
+}
+
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
-            let mut e = AppError::conflict("CONFLICT", "A record with these values already exists");
-            e.source = Some(err.into());
-            return e;
+            return AppError::unique_violation(UniqueViolation::of(&err), err);
         }
         // Every connection busy for the whole acquire timeout: the server is overloaded, not
         // broken. Shed the request with a 503 the client may retry, and keep the cause in the log.
@@ -327,6 +413,159 @@ pub fn framework_error(status: StatusCode) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const APPLIED: UniqueKey = UniqueKey::new(
+        "uq_applications_job_user",
+        "applications",
+        &["job_id", "user_id"],
+    );
+
+    fn violation(message: &str) -> AppError {
+        AppError::unique_violation(
+            UniqueViolation::parse(message),
+            anyhow::anyhow!("{message}"),
+        )
+    }
+
+    fn already() -> AppError {
+        AppError::conflict("ALREADY_APPLIED", "You have already applied to this job")
+    }
+
+    #[test]
+    fn only_the_named_unique_constraint_gets_the_precise_code() {
+        for (backend, ours, other) in [
+            (
+                "PostgreSQL",
+                "duplicate key value violates unique constraint \"uq_applications_job_user\"",
+                "duplicate key value violates unique constraint \"uq_applications_referral\"",
+            ),
+            (
+                "SQLite",
+                "UNIQUE constraint failed: applications.job_id, applications.user_id",
+                "UNIQUE constraint failed: applications.referral",
+            ),
+        ] {
+            let e = violation(ours).on_conflict(&APPLIED, already);
+            assert_eq!(
+                (e.status, e.code),
+                (StatusCode::CONFLICT, "ALREADY_APPLIED"),
+                "{backend}"
+            );
+            // A future unique index on the same table, broken by the same insert: generic 409.
+            let e = violation(other).on_conflict(&APPLIED, already);
+            assert_eq!(
+                (e.status, e.code),
+                (StatusCode::CONFLICT, "CONFLICT"),
+                "{backend}"
+            );
+            assert!(!violation(other).is_conflict_on(&APPLIED), "{backend}");
+            assert!(violation(ours).is_conflict_on(&APPLIED), "{backend}");
+        }
+        // A violation the database did not name is never taken for a particular one.
+        let e = violation("UNIQUE constraint failed").on_conflict(&APPLIED, already);
+        assert_eq!(e.code, "CONFLICT");
+        // Other errors pass through.
+        let e = AppError::not_found("No such job").on_conflict(&APPLIED, already);
+        assert_eq!(e.code, "NOT_FOUND");
+    }
+
+    #[test]
+    fn refusals_carry_their_reason_for_the_log_and_not_for_the_client() {
+        let e = AppError::forbidden("FORBIDDEN_COMPANY_ROLE", "Your role does not allow this")
+            .because("recruiter of company 42, needs owner");
+        let body = e.body();
+        assert!(!body.to_string().contains("company 42"), "{body}");
+        let res = e.into_response();
+        let refusal = res.extensions().get::<Refusal>().unwrap();
+        assert_eq!(refusal.code, "FORBIDDEN_COMPANY_ROLE");
+        assert_eq!(
+            refusal.reason.as_deref(),
+            Some("recruiter of company 42, needs owner")
+        );
+        assert!(res.extensions().get::<InternalErrorDetail>().is_none());
+        // A server error's cause goes to the edge log instead.
+        let res = AppError::internal(anyhow::anyhow!("disk on fire")).into_response();
+        assert!(res.extensions().get::<Refusal>().is_none());
+        assert_eq!(
+            res.extensions().get::<InternalErrorDetail>().unwrap().0,
+            "disk on fire"
+        );
+    }
+
+    /// A writer collecting what the subscriber prints.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn refused_requests_are_logged_with_code_status_route_and_reason() {
+        use tower::ServiceExt;
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let app = axum::Router::new()
+            .route(
+                "/api/v1/companies/{id}",
+                axum::routing::delete(|| async {
+                    AppError::forbidden("FORBIDDEN_COMPANY_ROLE", "Your role does not allow this")
+                        .because("recruiter of the company, needs owner")
+                }),
+            )
+            .route(
+                "/api/v1/users",
+                axum::routing::post(|| async {
+                    AppError::validation(vec![FieldError::new("email", "is required")])
+                }),
+            )
+            .layer(axum::middleware::from_fn(log_refusals));
+        for (method, uri) in [("DELETE", "/api/v1/companies/7"), ("POST", "/api/v1/users")] {
+            let req = axum::http::Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            app.clone().oneshot(req).await.unwrap();
+        }
+        let out = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        let denied = &lines[0];
+        assert_eq!(denied["level"], "WARN", "{out}");
+        assert_eq!(denied["fields"]["message"], "request refused");
+        assert_eq!(denied["fields"]["code"], "FORBIDDEN_COMPANY_ROLE");
+        assert_eq!(denied["fields"]["status"], 403);
+        assert_eq!(
+            denied["fields"]["user_message"],
+            "Your role does not allow this"
+        );
+        assert_eq!(denied["fields"]["route"], "/api/v1/companies/{id}");
+        assert_eq!(
+            denied["fields"]["reason"],
+            "recruiter of the company, needs owner"
+        );
+        let invalid = &lines[1];
+        assert_eq!(invalid["level"], "INFO", "{out}");
+        assert_eq!(invalid["fields"]["code"], "VALIDATION_ERROR");
+        assert_eq!(invalid["fields"]["status"], 422);
+        assert_eq!(invalid["fields"]["fields"], "email");
+    }
 
     #[test]
     fn an_exhausted_pool_is_a_retryable_503_and_other_db_errors_stay_internal() {

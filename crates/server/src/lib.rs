@@ -23,6 +23,7 @@ use vertechie_kernel::queue::Queue;
 use vertechie_kernel::storage::Storage;
 use vertechie_kernel::{AppState, AppStateInner};
 
+mod openapi;
 #[cfg(feature = "testkit")]
 pub mod testing;
 
@@ -213,15 +214,22 @@ fn routers() -> (OpenApiRouter<AppState>, Router<AppState>) {
     (api, pages)
 }
 
-/// The OpenAPI document generated from the handlers.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+/// The OpenAPI document as the handlers' annotations generate it.
+fn raw_openapi() -> utoipa::openapi::OpenApi {
     routers().0.split_for_parts().1
+}
+
+/// The OpenAPI document: generated from the handlers, then finished with the error envelope,
+/// the catalogue of error codes and every operation's implied error responses.
+pub fn openapi() -> serde_json::Value {
+    openapi::finish(&raw_openapi())
 }
 
 /// The whole application router with middleware applied.
 pub fn build_app(state: AppState) -> Router {
     let (api, pages) = routers();
     let (api, doc) = api.split_for_parts();
+    let doc = openapi::finish(&doc);
     let doc_json = Arc::new(doc.clone());
     let router = Router::new()
         .merge(api)
@@ -232,10 +240,16 @@ pub fn build_app(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
-        .merge(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", doc))
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+                .external_url_unchecked("/api/docs/openapi.json", doc),
+        )
         .merge(vertechie_kernel::ops::router())
         .merge(pages)
         .fallback(vertechie_web::page::not_found)
+        .layer(axum::middleware::from_fn(
+            vertechie_kernel::error::log_refusals,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             vertechie_web::page_middleware,

@@ -2,7 +2,6 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use vertechie_kernel::error::FieldError;
 use vertechie_kernel::{
     ApiJson, ApiMessage, ApiOk, ApiPath, ApiQuery, AppResult, AppState, Created, CurrentUser,
     Envelope, NoContent,
@@ -19,7 +18,7 @@ use vertechie_kernel::middleware::Client;
     responses(
         (status = 201, description = "Account created and signed in", body = Envelope<AuthTokens>),
         (status = 409, description = "EMAIL_TAKEN or USERNAME_TAKEN"),
-        (status = 422, description = "VALIDATION_ERROR with field details", body = FieldError),
+        (status = 422, description = "VALIDATION_ERROR with field details"),
     ))]
 pub async fn register(
     State(state): State<AppState>,

@@ -34,7 +34,8 @@ pub async fn update_me(
 
 /// Delete your account (needs your password): personal data is erased and every session ends.
 #[utoipa::path(delete, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])), request_body = DeleteAccountInput,
-    responses((status = 204, description = "Deleted"), (status = 422, description = "Wrong password")))]
+    responses((status = 204, description = "Deleted"), (status = 422, description = "VALIDATION_ERROR: wrong password"),
+        (status = 423, description = "ACCOUNT_LOCKED: too many wrong passwords (they count as failed sign-ins); see retry_after")))]
 pub async fn delete_me(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -252,7 +253,8 @@ pub async fn completeness(
 /// Change your password; your other sessions are signed out.
 #[utoipa::path(post, path = "/api/v1/users/me/password", tag = "users", security(("bearer" = [])),
     request_body = crate::service::auth::ChangePasswordInput,
-    responses((status = 204, description = "Changed"), (status = 422, description = "Wrong current password or weak new one")))]
+    responses((status = 204, description = "Changed"), (status = 422, description = "VALIDATION_ERROR: wrong current password or weak new one"),
+        (status = 423, description = "ACCOUNT_LOCKED: too many wrong passwords (they count as failed sign-ins); see retry_after")))]
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,

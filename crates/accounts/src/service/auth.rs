@@ -11,6 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use vertechie_kernel::auth::{SessionCheck, SessionStatus, hash_token, new_opaque_token};
+use vertechie_kernel::error::UniqueKey;
 use vertechie_kernel::mail::Email;
 use vertechie_kernel::{AppError, AppResult, AppState, Role, SessionId, Tier, UserId, Validator};
 
@@ -150,11 +151,14 @@ fn username_taken() -> AppError {
     AppError::conflict("USERNAME_TAKEN", "This username is taken")
 }
 
+const UQ_USERS_EMAIL: UniqueKey = UniqueKey::new("uq_users_email", "users", &["email"]);
+const UQ_USERS_USERNAME: UniqueKey = UniqueKey::new("uq_users_username", "users", &["username"]);
+
 /// Tells a lost race on the email or username index apart from other conflicts.
 pub(crate) fn map_unique(e: AppError) -> AppError {
-    if e.is_conflict_on("email") {
+    if e.is_conflict_on(&UQ_USERS_EMAIL) {
         email_taken()
-    } else if e.is_conflict_on("username") {
+    } else if e.is_conflict_on(&UQ_USERS_USERNAME) {
         username_taken()
     } else {
         e

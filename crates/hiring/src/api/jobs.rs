@@ -36,7 +36,7 @@ pub async fn create_job(
 
 /// A job with its company; drafts and closed jobs only for company members. A signed-in reader
 /// also gets `match`.
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "hiring", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "hiring", security((), ("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The job", body = Envelope<JobView>), (status = 404, description = "No such job")))]
 pub async fn get_job(
     State(state): State<AppState>,

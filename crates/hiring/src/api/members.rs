@@ -8,7 +8,7 @@ use vertechie_kernel::{
 use crate::service::members::{self as svc, MemberInput, MemberView};
 
 /// The company's members, owners first (members only).
-#[utoipa::path(get, path = "/api/v1/companies/{id}/members", tag = "hiring", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/companies/{id}/members", operation_id = "list_company_members", tag = "hiring", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Members", body = Envelope<Vec<MemberView>>), (status = 401, description = "Not signed in"),
         (status = 403, description = "FORBIDDEN_COMPANY_ROLE"), (status = 404, description = "No such company")))]
 pub async fn list_members(
@@ -48,7 +48,7 @@ pub async fn upsert_member(
 
 /// Remove a member (owners and admins; only owners remove owners), or leave yourself. The last
 /// owner can neither leave nor be removed.
-#[utoipa::path(delete, path = "/api/v1/companies/{id}/members/{user_id}", tag = "hiring", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/companies/{id}/members/{user_id}", operation_id = "remove_company_member", tag = "hiring", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in"),
         (status = 403, description = "FORBIDDEN_COMPANY_ROLE"), (status = 404, description = "No such company or member"),

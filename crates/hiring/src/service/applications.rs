@@ -19,6 +19,7 @@ use vertechie_accounts::service::profile;
 use vertechie_accounts::service::rules::{clean, clean_text};
 use vertechie_kernel::bus::Event;
 use vertechie_kernel::db::begin_write;
+use vertechie_kernel::error::UniqueKey;
 use vertechie_kernel::notify::{Notice, notify};
 use vertechie_kernel::{
     AppError, AppResult, AppState, CurrentUser, Page, PageQuery, UserId, Validator,
@@ -33,6 +34,17 @@ use crate::service::matching::{
 };
 use crate::service::pipeline::{MEMBERS, find_job, stages_of};
 use crate::service::{CompanyRole, Refusal, require_role, role_in};
+
+const UQ_APPLICATIONS_JOB_USER: UniqueKey = UniqueKey::new(
+    "uq_applications_job_user",
+    "applications",
+    &["job_id", "user_id"],
+);
+const UQ_SCORECARDS_APPLICATION_INTERVIEWER: UniqueKey = UniqueKey::new(
+    "uq_scorecards_application_interviewer",
+    "scorecards",
+    &["application_id", "interviewer_id"],
+);
 
 pub const ANSWER_TEXT_MAX: usize = 5_000;
 pub const COVER_LETTER_MAX: usize = 10_000;
@@ -748,7 +760,7 @@ pub async fn apply(
     let row = application::ActiveModel::from(row)
         .insert(&txn)
         .await
-        .map_err(|e| AppError::from(e).on_conflict(already))?;
+        .map_err(|e| AppError::from(e).on_conflict(&UQ_APPLICATIONS_JOB_USER, already))?;
     event(
         &txn,
         row.id,
@@ -1249,7 +1261,7 @@ pub async fn add_scorecard(
     })
     .insert(&txn)
     .await
-    .map_err(|e| AppError::from(e).on_conflict(exists))?;
+    .map_err(|e| AppError::from(e).on_conflict(&UQ_SCORECARDS_APPLICATION_INTERVIEWER, exists))?;
     event(
         &txn,
         a.id,

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use vertechie_accounts::service::rules::{clean, clean_text, is_http_url};
 use vertechie_kernel::audit::{AuditEntry, record};
 use vertechie_kernel::db::{begin_write, like_escape};
+use vertechie_kernel::error::UniqueKey;
 use vertechie_kernel::{
     AppError, AppResult, AppState, CurrentUser, Page, PageQuery, UserId, Validator,
 };
@@ -248,9 +249,11 @@ fn slug_taken() -> AppError {
     AppError::conflict("SLUG_TAKEN", "Another company already uses this slug")
 }
 
+const UQ_COMPANIES_SLUG: UniqueKey = UniqueKey::new("uq_companies_slug", "companies", &["slug"]);
+
 /// Tells a lost race on the slug index apart from other conflicts.
 fn map_unique(e: AppError) -> AppError {
-    if e.is_conflict_on("slug") {
+    if e.is_conflict_on(&UQ_COMPANIES_SLUG) {
         slug_taken()
     } else {
         e

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use vertechie_accounts::service::rules::clean;
 use vertechie_kernel::db::begin_write;
+use vertechie_kernel::error::UniqueKey;
 use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser};
 
 use crate::model::{application, job, stage};
@@ -166,12 +167,16 @@ fn check_name(name: Option<&str>, others: &[stage::Model]) -> AppResult<String> 
         .iter()
         .any(|s| s.name.to_lowercase() == name.to_lowercase())
     {
-        return Err(AppError::conflict(
-            "STAGE_EXISTS",
-            "The job already has a stage with this name",
-        ));
+        return Err(stage_exists());
     }
     Ok(name)
+}
+
+const UQ_JOB_STAGES_JOB_NAME: UniqueKey =
+    UniqueKey::new("uq_job_stages_job_name", "job_stages", &["job_id", "name"]);
+
+fn stage_exists() -> AppError {
+    AppError::conflict("STAGE_EXISTS", "The job already has a stage with this name")
 }
 
 fn check_position(p: i32, len: usize) -> AppResult<usize> {
@@ -224,7 +229,8 @@ pub async fn add(
         created_at: now,
     })
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| AppError::from(e).on_conflict(&UQ_JOB_STAGES_JOB_NAME, stage_exists))?;
     stages.insert(at, row);
     renumber(&txn, &stages).await?;
     let out = views(&txn, stages_of(&txn, j.id, now).await?).await?;

@@ -107,7 +107,7 @@ pub async fn leave_room(
 }
 
 /// A room's members, owners first.
-#[utoipa::path(get, path = "/api/v1/chat/rooms/{id}/members", tag = "chat", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/chat/rooms/{id}/members", operation_id = "list_room_members", tag = "chat", security(("bearer" = [])),
     params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, description = "A page of members", body = Envelope<Page<MemberView>>),
         (status = 401, description = "Not signed in"), (status = 404, description = "No such room")))]
@@ -153,7 +153,7 @@ pub async fn set_role(
 }
 
 /// Remove a member (owners and moderators; only an owner removes an owner). Yourself: leave.
-#[utoipa::path(delete, path = "/api/v1/chat/rooms/{id}/members/{user_id}", tag = "chat", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/chat/rooms/{id}/members/{user_id}", operation_id = "remove_room_member", tag = "chat", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 204, description = "Removed"), (status = 401, description = "Not signed in"),
         (status = 403, description = "FORBIDDEN_ROOM_ROLE or NOT_A_MEMBER"), (status = 404, description = "No such room or member"),

@@ -44,7 +44,7 @@ pub struct WsQuery {
     security((), ("bearer" = [])),
     responses(
         (status = 101, description = "Switched to the WebSocket protocol"),
-        (status = 401, description = "No valid credential (TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_ENDED)"),
+        (status = 401, description = "No valid credential (TOKEN_MISSING, TOKEN_INVALID, TOKEN_EXPIRED, SESSION_REVOKED, ACCOUNT_DISABLED)"),
         (status = 403, description = "ORIGIN_NOT_ALLOWED: the session cookie sent from another site"),
         (status = 426, description = "UPGRADE_REQUIRED: not a WebSocket handshake"),
         (status = 429, description = "TOO_MANY_CONNECTIONS for this account on this server"),

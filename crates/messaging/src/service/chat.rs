@@ -284,6 +284,7 @@ pub enum ScheduledFilter {
 #[into_params(parameter_in = Query)]
 pub struct ScheduledQuery {
     /// pending (default) | failed
+    #[param(inline)]
     pub status: Option<ScheduledFilter>,
     /// Page number, from 1.
     pub page: Option<u64>,

@@ -379,3 +379,330 @@ async fn mail_is_delivered_over_smtp_when_configured() {
     wait_for_job(&app, 1, "done").await;
     assert!(app.outbox("ada@example.com").await.is_empty());
 }
+
+// ---- the API contract: error envelope, catalogue, documented errors, unique constraints ----
+
+const ENVELOPE_REF: &str = "#/components/schemas/ErrorEnvelope";
+
+/// Every `$ref` string anywhere under `v`.
+fn refs_in(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", serde_json::Value::String(r)) => out.push(r.clone()),
+                    _ => refs_in(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| refs_in(v, out)),
+        _ => {}
+    }
+}
+
+fn resolve<'a>(doc: &'a serde_json::Value, r: &str) -> Option<&'a serde_json::Value> {
+    doc.pointer(r.strip_prefix('#')?)
+}
+
+/// The codes a description names: catalogue codes, and anything code-like (`A_B`).
+fn codes_named(description: &str) -> Vec<&str> {
+    description
+        .split(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+        .filter(|w| w.len() >= 3 && w.starts_with(|c: char| c.is_ascii_uppercase()))
+        .filter(|w| w.contains('_') || vertechie_kernel::error::code_info(w).is_some())
+        .collect()
+}
+
+#[test]
+fn openapi_refs_resolve_and_every_operation_documents_the_errors_its_shape_implies() {
+    let doc = vertechie_server::openapi();
+    let mut refs = Vec::new();
+    refs_in(&doc, &mut refs);
+    assert!(refs.len() > 200, "only {} refs", refs.len());
+    let unresolved: Vec<&String> = refs.iter().filter(|r| resolve(&doc, r).is_none()).collect();
+    assert!(unresolved.is_empty(), "unresolved $refs: {unresolved:?}");
+
+    // The catalogue is published whole, and the 422 details are what the server sends.
+    let schemas = &doc["components"]["schemas"];
+    let published: Vec<&str> = schemas["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let catalogue: Vec<&str> = vertechie_kernel::error::ERROR_CODES
+        .iter()
+        .map(|c| c.code)
+        .collect();
+    assert_eq!(published, catalogue);
+    assert_eq!(
+        schemas["ErrorCode"]["x-error-codes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        catalogue.len()
+    );
+    assert_eq!(
+        schemas["ErrorObject"]["properties"]["details"]["items"]["$ref"],
+        "#/components/schemas/FieldError"
+    );
+    assert_eq!(
+        schemas["FieldError"]["required"],
+        json!(["field", "message"])
+    );
+
+    let mut operations = 0;
+    let mut problems = Vec::new();
+    let mut operation_ids = std::collections::BTreeSet::new();
+    let mut linked = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let at = format!("{} {path}", method.to_uppercase());
+            match op["operationId"].as_str() {
+                Some(id) if !operation_ids.insert(id.to_owned()) => {
+                    problems.push(format!("{at}: operationId {id} is used twice"))
+                }
+                Some(_) => {}
+                None => problems.push(format!("{at}: no operationId")),
+            }
+            let security: Vec<&serde_json::Value> = op["security"]
+                .as_array()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
+            let signed_in = security.iter().any(|r| !r.as_object().unwrap().is_empty());
+            let params: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|a| a.iter().map(|p| p["in"].as_str().unwrap()).collect())
+                .unwrap_or_default();
+            let body = op.get("requestBody");
+            let json_body = body.is_some_and(|b| b["content"].get("application/json").is_some());
+            let write = matches!(method.as_str(), "post" | "put" | "patch" | "delete");
+            let mut implied = vec!["429", "500", "503"];
+            if signed_in {
+                implied.push("401");
+            }
+            if signed_in && write {
+                implied.push("403");
+            }
+            if params.contains(&"path") {
+                implied.extend(["400", "404"]);
+            }
+            if params.contains(&"query") {
+                implied.push("400");
+            }
+            if body.is_some() {
+                implied.extend(["400", "413", "415"]);
+            }
+            if json_body {
+                implied.push("422");
+            }
+            let responses = op["responses"].as_object().unwrap();
+            for status in implied {
+                if !responses.contains_key(status) {
+                    problems.push(format!("{at}: no {status} response"));
+                }
+            }
+            for (status, response) in responses {
+                for link in response["links"].as_object().into_iter().flatten() {
+                    linked.push((
+                        at.clone(),
+                        link.1["operationId"].as_str().unwrap().to_owned(),
+                    ));
+                }
+                let Ok(code) = status.parse::<u16>() else {
+                    problems.push(format!("{at}: status {status} is not a number"));
+                    continue;
+                };
+                if code < 400 {
+                    continue;
+                }
+                let response = match response.get("$ref").and_then(|r| r.as_str()) {
+                    Some(r) => resolve(&doc, r).unwrap(),
+                    None => response,
+                };
+                if response["content"]["application/json"]["schema"]["$ref"] != ENVELOPE_REF {
+                    problems.push(format!("{at}: {status} is not the error envelope"));
+                }
+                let description = response["description"].as_str().unwrap_or("");
+                if description.is_empty() {
+                    problems.push(format!("{at}: {status} has no description"));
+                }
+                for named in codes_named(description) {
+                    if !vertechie_kernel::error::code_allows(named, code) {
+                        problems.push(format!(
+                            "{at}: {status} names {named}, which the catalogue does not give {status}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(operations > 100, "only {operations} operations");
+    assert!(linked.len() > 50, "only {} links", linked.len());
+    for (at, target) in linked {
+        if !operation_ids.contains(&target) {
+            problems.push(format!("{at}: links to unknown operation {target}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[tokio::test]
+async fn errors_match_the_documented_envelope() {
+    let app = spawn().await;
+    let res = app
+        .post(
+            "/api/v1/auth/register",
+            json!({"email": "not an email", "username": "ada", "password": "short"}),
+        )
+        .await;
+    res.expect_error(422, "VALIDATION_ERROR");
+    let error = res.body["error"].as_object().unwrap();
+    let details = error["details"].as_array().unwrap();
+    assert!(!details.is_empty());
+    for d in details {
+        let d = d.as_object().unwrap();
+        let mut keys: Vec<&String> = d.keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["field", "message"], "{d:?}");
+    }
+    assert!(
+        vertechie_kernel::error::code_allows(error["code"].as_str().unwrap(), 422),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn unique_violations_are_told_apart_by_constraint_on_this_database() {
+    use vertechie_kernel::AppError;
+    use vertechie_kernel::error::UniqueKey;
+    let app = spawn().await;
+    let db = &app.state.db;
+    for sql in [
+        "CREATE TABLE uq_probe (id INTEGER PRIMARY KEY, a VARCHAR(10), b VARCHAR(10))",
+        "CREATE UNIQUE INDEX uq_uq_probe_a ON uq_probe (a)",
+        "CREATE UNIQUE INDEX uq_uq_probe_b ON uq_probe (b)",
+        "INSERT INTO uq_probe (id, a, b) VALUES (1, 'x', 'y')",
+    ] {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    let a = UniqueKey::new("uq_uq_probe_a", "uq_probe", &["a"]);
+    let b = UniqueKey::new("uq_uq_probe_b", "uq_probe", &["b"]);
+    let pk = UniqueKey::new("uq_probe_pkey", "uq_probe", &["id"]);
+    for (sql, broken) in [
+        ("INSERT INTO uq_probe (id, a, b) VALUES (2, 'x', 'z')", a),
+        ("INSERT INTO uq_probe (id, a, b) VALUES (3, 'w', 'y')", b),
+        ("INSERT INTO uq_probe (id, a, b) VALUES (1, 'v', 'u')", pk),
+    ] {
+        let err = AppError::from(db.execute_unprepared(sql).await.unwrap_err());
+        assert_eq!((err.status.as_u16(), err.code), (409, "CONFLICT"), "{sql}");
+        for key in [a, b, pk] {
+            assert_eq!(
+                err.is_conflict_on(&key),
+                key == broken,
+                "{sql} vs {}",
+                key.name
+            );
+        }
+        let precise = err.on_conflict(&a, || AppError::conflict("SLUG_TAKEN", "taken"));
+        let expected = if broken == a {
+            "SLUG_TAKEN"
+        } else {
+            "CONFLICT"
+        };
+        assert_eq!(precise.code, expected, "{sql}");
+    }
+}
+
+/// `(name, table, columns)` of each `UniqueKey::new(…)` in the domains' sources.
+fn unique_keys_in_sources() -> Vec<(String, String, Vec<String>)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    walk(&crates, &mut files);
+    let mut keys = Vec::new();
+    for file in files {
+        let shown = file.display().to_string();
+        // The kernel's own examples (its unit tests) are not schema.
+        if shown.contains("/kernel/src/error") || !shown.contains("/src/") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&file).unwrap();
+        for (at, _) in src.match_indices("UniqueKey::new(") {
+            let args = &src[at..];
+            let args = &args[..args.find(')').unwrap()];
+            let literals: Vec<String> = args
+                .split('"')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect();
+            assert!(literals.len() >= 3, "{shown}: cannot read {args}");
+            keys.push((
+                literals[0].clone(),
+                literals[1].clone(),
+                literals[2..].to_vec(),
+            ));
+        }
+    }
+    keys
+}
+
+#[tokio::test]
+async fn every_unique_key_in_the_code_is_a_unique_index_of_the_schema() {
+    use sea_orm::FromQueryResult;
+    #[derive(FromQueryResult)]
+    struct IndexColumn {
+        name: String,
+        origin: String,
+        col: String,
+    }
+    let app = spawn().await;
+    let db = &app.state.db;
+    let keys = unique_keys_in_sources();
+    assert!(keys.len() >= 7, "{keys:?}");
+    for (name, table, columns) in keys {
+        let sql = if app.is_postgres() {
+            format!(
+                "SELECT i.relname AS name, CASE WHEN x.indisprimary THEN 'pk' ELSE 'u' END AS origin, \
+                 a.attname AS col FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+                 JOIN pg_class t ON t.oid = x.indrelid \
+                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(x.indkey) \
+                 WHERE t.relname = '{table}' AND x.indisunique"
+            )
+        } else {
+            format!(
+                "SELECT il.name AS name, il.origin AS origin, ii.name AS col \
+                 FROM pragma_index_list('{table}') il JOIN pragma_index_info(il.name) ii \
+                 WHERE il.\"unique\" = 1"
+            )
+        };
+        let rows =
+            IndexColumn::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
+                .all(db)
+                .await
+                .unwrap();
+        let mut found: Vec<String> = rows
+            .iter()
+            .filter(|r| {
+                // SQLite names a primary key's index `sqlite_autoindex_…`; PostgreSQL `<table>_pkey`.
+                r.name == name || (r.origin == "pk" && name == format!("{table}_pkey"))
+            })
+            .map(|r| r.col.clone())
+            .collect();
+        found.sort();
+        let mut expected = columns.clone();
+        expected.sort();
+        assert_eq!(found, expected, "unique key {name} on {table}");
+    }
+}

@@ -9,6 +9,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 use vertechie_kernel::db::{begin_write, like_escape};
+use vertechie_kernel::error::UniqueKey;
 use vertechie_kernel::notify::{Notice, notify};
 use vertechie_kernel::{
     AppError, AppResult, AppState, CurrentUser, FieldError, Page, PageQuery, UserId,
@@ -23,6 +24,10 @@ use super::{
     RoomCreate, RoomQuery, RoomRole, RoomUpdate, RoomView, views,
 };
 use crate::model::{chat_member as member, chat_room as room};
+
+/// A room membership is keyed by (room, user).
+const CHAT_MEMBERS_PKEY: UniqueKey =
+    UniqueKey::new("chat_members_pkey", "chat_members", &["room_id", "user_id"]);
 
 fn new_member(
     room_id: Uuid,
@@ -355,7 +360,7 @@ pub async fn invite(
         .insert(&txn)
         .await
         .map_err(|e| {
-            AppError::from(e).on_conflict(|| {
+            AppError::from(e).on_conflict(&CHAT_MEMBERS_PKEY, || {
                 AppError::conflict(
                     "ALREADY_MEMBER",
                     "This user is already a member of the room",
