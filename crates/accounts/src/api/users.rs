@@ -5,6 +5,7 @@ use vertechie_kernel::{
     ApiJson, ApiOk, ApiPath, AppResult, AppState, Created, CurrentUser, Envelope, NoContent, UserId,
 };
 
+use super::Client;
 use crate::service::profile::{
     self as svc, CvInput, CvView, DeleteAccountInput, EducationInput, ExperienceInput,
     ProfileUpdate, SkillInput,
@@ -38,9 +39,10 @@ pub async fn update_me(
 pub async fn delete_me(
     State(state): State<AppState>,
     user: CurrentUser,
+    Client(client): Client,
     ApiJson(input): ApiJson<DeleteAccountInput>,
 ) -> AppResult<NoContent> {
-    svc::delete_me(&state, user.id, &input.password)
+    svc::delete_me(&state, user.id, &input.password, &client)
         .await
         .map(|_| NoContent)
 }
@@ -256,9 +258,10 @@ pub async fn completeness(
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
+    Client(client): Client,
     ApiJson(input): ApiJson<crate::service::auth::ChangePasswordInput>,
 ) -> AppResult<NoContent> {
-    crate::service::auth::change_password(&state, user.id, user.session_id, input)
+    crate::service::auth::change_password(&state, user.id, user.session_id, input, &client)
         .await
         .map(|_| NoContent)
 }

@@ -230,10 +230,10 @@ pub async fn create_admin(state: &AppState, email: &str, password: &str) -> AppR
             a.password_hash = Set(hash);
             a.is_active = Set(true);
             a.is_verified = Set(true);
-            a.locked_until = Set(None);
-            a.failed_logins = Set(0);
             a.updated_at = Set(now);
-            (a.update(&txn).await?, "promoted")
+            let promoted = a.update(&txn).await?;
+            super::lockout::clear_all(&txn, promoted.id).await?;
+            (promoted, "promoted")
         }
         None => {
             let mut username = base.clone();

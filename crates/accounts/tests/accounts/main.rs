@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod common;
+mod lockout;
 mod pages_admin;
 mod pages_auth;
 mod pages_profile;

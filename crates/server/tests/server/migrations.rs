@@ -23,6 +23,7 @@ async fn migrations_go_up_down_and_up_again() {
             "m20261121_000100_accounts",
             "m20261121_000101_browser_sessions",
             "m20261121_000102_users_live_index",
+            "m20261204_000103_login_failures",
             "m20261121_000200_hiring_companies",
             "m20261121_000210_hiring_jobs",
             "m20261121_000220_hiring_applications",
