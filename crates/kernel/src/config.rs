@@ -89,6 +89,8 @@ pub struct Config {
     pub queue_workers: usize,
     /// Attempts before a job is dead-lettered.
     pub queue_max_attempts: u32,
+    /// Days a finished (`done`) queue task is kept before the hourly purge deletes it.
+    pub queue_retention_days: u32,
     /// Database pool size.
     pub db_max_connections: u32,
     /// `json` or `pretty`.
@@ -145,6 +147,7 @@ impl Default for Config {
             lockout_minutes: 15,
             queue_workers: 2,
             queue_max_attempts: 5,
+            queue_retention_days: 7,
             db_max_connections: 16,
             log_format: "json".into(),
             log_level: "info".into(),
@@ -319,6 +322,12 @@ impl Config {
         }
         if self.lockout_threshold == 0 {
             return Err(ConfigError::new("lockout_threshold", "must be at least 1"));
+        }
+        if !(1..=3650).contains(&self.queue_retention_days) {
+            return Err(ConfigError::new(
+                "queue_retention_days",
+                "must be between 1 and 3650",
+            ));
         }
         if self.db_max_connections == 0 {
             return Err(ConfigError::new("db_max_connections", "must be at least 1"));
@@ -542,7 +551,14 @@ mod tests {
         let cfg = load(serde_json::json!({})).unwrap();
         assert_eq!(cfg.files_max_bytes, 10_485_760);
         assert_eq!(cfg.file_link_ttl_secs, 3600);
+        assert_eq!(cfg.queue_retention_days, 7);
         assert_eq!(cfg.s3_region, "us-east-1");
+        for (key, value) in [("queue_retention_days", 0)] {
+            assert_eq!(
+                load(serde_json::json!({ key: value })).unwrap_err().key,
+                key
+            );
+        }
         assert_eq!(
             load(serde_json::json!({"files_max_bytes": 0}))
                 .unwrap_err()

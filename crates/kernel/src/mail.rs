@@ -1,6 +1,7 @@
 //! Outgoing mail. Requests queue mail (a `mail.send` job in their own transaction); the job
 //! delivers it over SMTP when `smtp_url` is set, otherwise stores it in the `outbox` table.
-//! Lists of the outbox show links with their query values masked ([`mask_links`]).
+//! Once sent, the job's stored payload keeps only the recipient (`{"redacted":true,"to":…}`);
+//! lists of the outbox show links with their query values masked ([`mask_links`]).
 
 use std::sync::Arc;
 
@@ -230,6 +231,11 @@ impl TaskHandler for SendMail {
     async fn run(&self, state: &AppState, payload: serde_json::Value) -> anyhow::Result<()> {
         let email: Email = serde_json::from_value(payload)?;
         state.mailer.deliver(state, email).await
+    }
+
+    /// A sent mail's task keeps its recipient only: its body holds single-use links.
+    fn redact(&self, payload: &serde_json::Value) -> Option<serde_json::Value> {
+        Some(serde_json::json!({ "redacted": true, "to": payload.get("to") }))
     }
 }
 

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod common;
 mod lockout;
+mod mail_tasks;
 mod pages_admin;
 mod pages_auth;
 mod pages_profile;
