@@ -106,6 +106,8 @@ pub struct Config {
     pub files_max_bytes: u64,
     /// Lifetime of a signed download link (`/files/{id}?exp=&sig=`) in seconds.
     pub file_link_ttl_secs: u64,
+    /// Bytes all files of one user may take together; an upload past it is 413 `QUOTA_EXCEEDED`.
+    pub files_quota_bytes: u64,
     /// S3 bucket for uploaded files; when absent they are stored under `<data_dir>/files`.
     /// Needs a binary built with the `s3` feature.
     pub s3_bucket: Option<String>,
@@ -155,6 +157,7 @@ impl Default for Config {
             job_search_cache_secs: 30,
             files_max_bytes: 10 * 1024 * 1024,
             file_link_ttl_secs: 3600,
+            files_quota_bytes: 500 * 1024 * 1024,
             s3_bucket: None,
             s3_endpoint: None,
             s3_region: "us-east-1".into(),
@@ -355,6 +358,9 @@ impl Config {
                 format!("must be between 1 and {FILES_MAX_BYTES_CAP}"),
             ));
         }
+        if self.files_quota_bytes == 0 {
+            return Err(ConfigError::new("files_quota_bytes", "must be at least 1"));
+        }
         if !(1..=7 * 86_400).contains(&self.file_link_ttl_secs) {
             return Err(ConfigError::new(
                 "file_link_ttl_secs",
@@ -551,9 +557,10 @@ mod tests {
         let cfg = load(serde_json::json!({})).unwrap();
         assert_eq!(cfg.files_max_bytes, 10_485_760);
         assert_eq!(cfg.file_link_ttl_secs, 3600);
+        assert_eq!(cfg.files_quota_bytes, 500 * 1024 * 1024);
         assert_eq!(cfg.queue_retention_days, 7);
         assert_eq!(cfg.s3_region, "us-east-1");
-        for (key, value) in [("queue_retention_days", 0)] {
+        for (key, value) in [("files_quota_bytes", 0), ("queue_retention_days", 0)] {
             assert_eq!(
                 load(serde_json::json!({ key: value })).unwrap_err().key,
                 key

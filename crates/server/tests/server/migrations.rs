@@ -20,6 +20,7 @@ async fn migrations_go_up_down_and_up_again() {
             "m20261121_000001_kernel_tables",
             "m20261122_000010_kernel_files",
             "m20261204_000020_kernel_queue_tasks",
+            "m20261204_000030_kernel_files_in_use",
             "m20261121_000100_accounts",
             "m20261121_000101_browser_sessions",
             "m20261121_000102_users_live_index",
