@@ -94,6 +94,8 @@ pub struct Config {
     pub queue_workers: usize,
     /// Attempts before a job is dead-lettered.
     pub queue_max_attempts: u32,
+    /// Days a finished (`done`) queue task is kept before the hourly purge deletes it.
+    pub queue_retention_days: u32,
     /// Database pool size.
     pub db_max_connections: u32,
     /// `json` or `pretty`.
@@ -115,6 +117,8 @@ pub struct Config {
     pub files_max_bytes: u64,
     /// Lifetime of a signed download link (`/files/{id}?exp=&sig=`) in seconds.
     pub file_link_ttl_secs: u64,
+    /// Bytes all files of one user may take together; an upload past it is 413 `QUOTA_EXCEEDED`.
+    pub files_quota_bytes: u64,
     /// S3 bucket for uploaded files; when absent they are stored under `<data_dir>/files`.
     /// Needs a binary built with the `s3` feature.
     pub s3_bucket: Option<String>,
@@ -157,6 +161,7 @@ impl Default for Config {
             lockout_minutes: 15,
             queue_workers: 2,
             queue_max_attempts: 5,
+            queue_retention_days: 7,
             db_max_connections: 16,
             log_format: "json".into(),
             log_level: "info".into(),
@@ -166,6 +171,7 @@ impl Default for Config {
             job_search_cache_secs: 30,
             files_max_bytes: 10 * 1024 * 1024,
             file_link_ttl_secs: 3600,
+            files_quota_bytes: 500 * 1024 * 1024,
             s3_bucket: None,
             s3_endpoint: None,
             s3_region: "us-east-1".into(),
@@ -334,6 +340,12 @@ impl Config {
         if self.lockout_threshold == 0 {
             return Err(ConfigError::new("lockout_threshold", "must be at least 1"));
         }
+        if !(1..=3650).contains(&self.queue_retention_days) {
+            return Err(ConfigError::new(
+                "queue_retention_days",
+                "must be between 1 and 3650",
+            ));
+        }
         if self.db_max_connections == 0 {
             return Err(ConfigError::new("db_max_connections", "must be at least 1"));
         }
@@ -365,6 +377,9 @@ impl Config {
                 "files_max_bytes",
                 format!("must be between 1 and {FILES_MAX_BYTES_CAP}"),
             ));
+        }
+        if self.files_quota_bytes == 0 {
+            return Err(ConfigError::new("files_quota_bytes", "must be at least 1"));
         }
         if !(1..=7 * 86_400).contains(&self.file_link_ttl_secs) {
             return Err(ConfigError::new(
@@ -576,7 +591,15 @@ mod tests {
         let cfg = load(serde_json::json!({})).unwrap();
         assert_eq!(cfg.files_max_bytes, 10_485_760);
         assert_eq!(cfg.file_link_ttl_secs, 3600);
+        assert_eq!(cfg.files_quota_bytes, 500 * 1024 * 1024);
+        assert_eq!(cfg.queue_retention_days, 7);
         assert_eq!(cfg.s3_region, "us-east-1");
+        for (key, value) in [("files_quota_bytes", 0), ("queue_retention_days", 0)] {
+            assert_eq!(
+                load(serde_json::json!({ key: value })).unwrap_err().key,
+                key
+            );
+        }
         assert_eq!(
             load(serde_json::json!({"files_max_bytes": 0}))
                 .unwrap_err()

@@ -10,10 +10,19 @@
 //! reference `files.id` with a plain foreign key (`NO ACTION`: no cascade, the delete fails), and
 //! drop the reference when the thing holding it goes (a deleted chat message lets go of its
 //! attachments). Not `RESTRICT`: SQLite reports that as a trigger failure, not a foreign key one.
+//!
+//! All files of one user together may take `files_quota_bytes`; an upload past it is refused
+//! with 413 `QUOTA_EXCEEDED` (413 like a too-large file: this body cannot be taken) and nothing
+//! is kept. The check and the new row share one write transaction, serialised per user, so
+//! parallel uploads cannot together pass the quota. Uploads never attached to anything are swept
+//! after a day, and a deleted account's files go with it ([`cleanup`]).
 
 pub mod api;
+pub mod cleanup;
 pub mod model;
 pub mod sniff;
+
+pub use cleanup::{FileInUse, FileInUseChecks, delete_owned_by};
 
 use std::collections::HashSet;
 
@@ -186,27 +195,87 @@ pub async fn upload(state: &AppState, owner: UserId, mut form: Multipart) -> App
         (None, Some(e)) => return Err(e),
         (None, None) => return Err(AppError::field("file", "is required")),
     };
-    let row = model::ActiveModel {
-        id: Set(received.id),
-        owner_id: Set(owner.as_uuid()),
-        name: Set(received.name),
-        content_type: Set(received.content_type.to_owned()),
-        size: Set(received.size as i64),
-        sha256: Set(received.sha256),
-        storage_key: Set(received.key.clone()),
-        created_at: Set(received.created_at),
-    }
-    .insert(&state.db)
-    .await;
-    match row {
+    let key = received.key.clone();
+    match record(state, owner, received).await {
         Ok(row) => Ok(view(state, &row)),
         Err(e) => {
             // No row, no object: an orphan would never be found again.
-            discard(storage, &received.key).await;
-            Err(e.into())
+            discard(storage, &key).await;
+            Err(e)
         }
     }
 }
+
+fn quota_exceeded(quota: u64, used: u64) -> AppError {
+    AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "QUOTA_EXCEEDED",
+        format!(
+            "Your files may take at most {quota} bytes together and {used} are taken; delete some first"
+        ),
+    )
+    .with_extra("quota_bytes", serde_json::json!(quota))
+    .with_extra("used_bytes", serde_json::json!(used))
+}
+
+/// Writes the row of a received upload if it fits the owner's quota, in one write transaction
+/// serialised per owner (SQLite's single writer; an advisory lock on PostgreSQL).
+async fn record(state: &AppState, owner: UserId, r: Received) -> AppResult<model::Model> {
+    use sea_orm::{FromQueryResult, Statement};
+    let quota = state.config.files_quota_bytes;
+    let txn = begin_write(&state.db).await?;
+    let backend = txn.get_database_backend();
+    let pg = backend == sea_orm::DatabaseBackend::Postgres;
+    if pg {
+        let [a, b, c, d, ..] = *owner.as_uuid().as_bytes();
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT pg_advisory_xact_lock($1, $2)",
+            [
+                QUOTA_LOCK_CLASS.into(),
+                i32::from_be_bytes([a, b, c, d]).into(),
+            ],
+        ))
+        .await?;
+    }
+    #[derive(FromQueryResult)]
+    struct Used {
+        n: i64,
+    }
+    let used = Used::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS n FROM files WHERE owner_id = {}",
+            if pg { "$1" } else { "?" }
+        ),
+        [owner.as_uuid().into()],
+    ))
+    .one(&txn)
+    .await?
+    .map_or(0, |u| u.n.max(0) as u64);
+    if used.saturating_add(r.size) > quota {
+        return Err(quota_exceeded(quota, used));
+    }
+    let row = model::ActiveModel {
+        id: Set(r.id),
+        owner_id: Set(owner.as_uuid()),
+        name: Set(r.name),
+        content_type: Set(r.content_type.to_owned()),
+        size: Set(r.size as i64),
+        sha256: Set(r.sha256),
+        storage_key: Set(r.key),
+        created_at: Set(r.created_at),
+        in_use_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// The first key of the PostgreSQL advisory lock that serialises one owner's uploads (the
+/// second is taken from the owner's id).
+const QUOTA_LOCK_CLASS: i32 = 727_002;
 
 async fn discard(storage: &Storage, key: &str) {
     if let Err(e) = storage.delete(key).await {

@@ -40,16 +40,24 @@ pub use module::Module;
 pub use state::{AppState, AppStateInner};
 
 /// The kernel's own part of the app as a module: its tables (queue, outbox, audit log, files),
-/// the mail task, the files API and downloads. The server lists it before every domain.
+/// the mail task, the hourly purge of finished queue tasks, the hourly sweep of never-attached
+/// uploads and the deletion of removed files' objects, the files API and downloads. The server
+/// lists it before every domain.
 pub fn module() -> Module {
     let mut m = Module::new("kernel")
         .tag(
             "files",
-            "File uploads (type from the bytes, size-capped), owner-only metadata and deletion, downloads through expiring signed links",
+            "File uploads (type from the bytes, size-capped, per-user quota), owner-only metadata and deletion, downloads through expiring signed links",
         )
         .api(files::router())
-        .migrations(migrations::migrations());
-    for (kind, handler) in mail::task_handlers() {
+        .migrations(migrations::migrations())
+        .every(queue::PURGE_DONE_TASKS, queue::PURGE_EVERY)
+        .every(files::cleanup::SWEEP_UNATTACHED, files::cleanup::SWEEP_EVERY);
+    for (kind, handler) in mail::task_handlers()
+        .into_iter()
+        .chain(queue::task_handlers())
+        .chain(files::cleanup::task_handlers())
+    {
         m = m.task(kind, handler);
     }
     m

@@ -1,5 +1,7 @@
 //! Outgoing mail. Requests queue mail (a `mail.send` job in their own transaction); the job
 //! delivers it over SMTP when `smtp_url` is set, otherwise stores it in the `outbox` table.
+//! Once sent, the job's stored payload keeps only the recipient (`{"redacted":true,"to":…}`);
+//! lists of the outbox show links with their query values masked ([`mask_links`]).
 
 use std::sync::Arc;
 
@@ -132,6 +134,65 @@ pub struct OutboxMail {
     pub created_at: DateTime<Utc>,
 }
 
+impl OutboxMail {
+    /// The mail with its links masked ([`mask_links`]), as lists show it.
+    pub fn masked(mut self) -> Self {
+        self.body_text = mask_links(&self.body_text);
+        self.body_html = self.body_html.as_deref().map(mask_links);
+        self
+    }
+}
+
+/// The text with the secret parts of its web links masked: every query value and the fragment
+/// of each `http://` or `https://` link become `…` (`https://…/reset-password?token=…`). A list
+/// of mail then shows where the links go without handing out the single-use tokens in them.
+pub fn mask_links(text: &str) -> String {
+    // ASCII lower-casing keeps every byte offset, so positions found in `lower` fit `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(found) = ["http://", "https://"]
+        .iter()
+        .filter_map(|scheme| lower[at..].find(scheme))
+        .min()
+    {
+        let start = at + found;
+        let len = text[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
+            .unwrap_or(text.len() - start);
+        out.push_str(&text[at..start]);
+        out.push_str(&mask_url(&text[start..start + len]));
+        at = start + len;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+fn mask_url(url: &str) -> String {
+    let (rest, fragment) = match url.split_once('#') {
+        Some((rest, _)) => (rest, true),
+        None => (url, false),
+    };
+    let mut out = match rest.split_once('?') {
+        None => rest.to_owned(),
+        Some((path, query)) => {
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _)) => format!("{name}=\u{2026}"),
+                    None if pair.is_empty() => String::new(),
+                    None => "\u{2026}".to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", pairs.join("&"))
+        }
+    };
+    if fragment {
+        out.push_str("#\u{2026}");
+    }
+    out
+}
+
 /// Newest first, optionally only mail to `to`.
 pub async fn outbox<C: ConnectionTrait>(
     conn: &C,
@@ -171,9 +232,49 @@ impl TaskHandler for SendMail {
         let email: Email = serde_json::from_value(payload)?;
         state.mailer.deliver(state, email).await
     }
+
+    /// A sent mail's task keeps its recipient only: its body holds single-use links.
+    fn redact(&self, payload: &serde_json::Value) -> Option<serde_json::Value> {
+        Some(serde_json::json!({ "redacted": true, "to": payload.get("to") }))
+    }
 }
 
 /// The kernel's own job handlers (mail delivery).
 pub fn task_handlers() -> Vec<(&'static str, Arc<dyn TaskHandler>)> {
     vec![(MAIL_JOB, Arc::new(SendMail))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_links;
+
+    #[test]
+    fn links_keep_their_place_and_lose_their_secrets() {
+        let cases = [
+            (
+                "Open this link:\n\nhttp://vertechie.test/verify-email?token=abc-DEF_123\n\nThanks",
+                "Open this link:\n\nhttp://vertechie.test/verify-email?token=\u{2026}\n\nThanks",
+            ),
+            (
+                "HTTPS://x.test/r?a=1&token=s3cret#frag.",
+                "HTTPS://x.test/r?a=\u{2026}&token=\u{2026}#\u{2026}",
+            ),
+            (
+                "<a href=\"https://x.test/p?t=1&amp;u=2\">go</a>",
+                "<a href=\"https://x.test/p?t=\u{2026}&amp;u=\u{2026}\">go</a>",
+            ),
+            ("http://x.test/secret?bare", "http://x.test/secret?\u{2026}"),
+            (
+                "no links, caf\u{e9} http:// here",
+                "no links, caf\u{e9} http:// here",
+            ),
+            (
+                "https://x.test/room/42 and more",
+                "https://x.test/room/42 and more",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(mask_links(text), want, "{text:?}");
+        }
+    }
 }

@@ -20,6 +20,7 @@
 //!         .on_start(search_cache::spawn_listener)
 //!         .seed(Arc::new(HiringSeed))
 //!         .on_user_deleted(Arc::new(HiringDeletion))
+//!         .uses_files(Arc::new(LogoFiles))
 //! }
 //! ```
 
@@ -36,6 +37,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::Role;
 use crate::error::AppResult;
+use crate::files::{FileInUse, FileInUseChecks};
 use crate::id::UserId;
 use crate::queue::{Handlers, TaskHandler};
 use crate::state::AppState;
@@ -233,6 +235,7 @@ pub struct Module {
     pub on_stop: Vec<StopHook>,
     pub seed: Option<Arc<dyn SeedHook>>,
     pub user_deleted: Option<Arc<dyn UserDeletionHook>>,
+    pub file_uses: Vec<Arc<dyn FileInUse>>,
 }
 
 impl Module {
@@ -254,6 +257,7 @@ impl Module {
             on_stop: Vec::new(),
             seed: None,
             user_deleted: None,
+            file_uses: Vec::new(),
         }
     }
 
@@ -322,6 +326,12 @@ impl Module {
         self.user_deleted = Some(hook);
         self
     }
+    /// Tells the sweep of never-attached uploads which files this module uses through
+    /// references that are not foreign keys to `files.id` (see `files::cleanup`).
+    pub fn uses_files(mut self, check: Arc<dyn FileInUse>) -> Self {
+        self.file_uses.push(check);
+        self
+    }
 }
 
 /// Problems found when the modules are put together; each names the module and the thing.
@@ -369,6 +379,7 @@ pub fn assemble(modules: &mut [Module]) -> Result<Assembly, AssemblyError> {
         seeds: Vec::new(),
     };
     let mut deletion = Vec::new();
+    let mut file_uses = Vec::new();
     for m in modules.iter_mut() {
         if !names.insert(m.name) {
             problems.push(format!("two modules are named {:?}", m.name));
@@ -420,6 +431,7 @@ pub fn assemble(modules: &mut [Module]) -> Result<Assembly, AssemblyError> {
         if let Some(h) = &m.user_deleted {
             deletion.push((m.name, h.clone()));
         }
+        file_uses.extend(m.file_uses.iter().map(|c| (m.name, c.clone())));
     }
     for m in modules.iter() {
         for r in &m.required {
@@ -446,6 +458,7 @@ pub fn assemble(modules: &mut [Module]) -> Result<Assembly, AssemblyError> {
     a.nav.sort_by_key(|n| n.order);
     deletion.reverse();
     a.extensions.insert(UserDeletionHooks(deletion));
+    a.extensions.insert(FileInUseChecks(file_uses));
     a.handlers = handlers;
     Ok(a)
 }

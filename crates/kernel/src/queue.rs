@@ -6,6 +6,10 @@
 //! ([`backoff`]) and dead-letter a task after `max_attempts`. Handlers are registered by kind
 //! from the modules (`Module::task`); kinds a module marks recurring (`Module::every`) get one run
 //! queued at start-up and the next queued after each success ([`Queue::start_schedules`]).
+//!
+//! A finished task keeps only what its handler's [`TaskHandler::redact`] leaves of the payload
+//! (a sent mail keeps its recipient, not its body and links), and the hourly
+//! [`PURGE_DONE_TASKS`] deletes finished tasks older than `queue_retention_days`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,9 +28,22 @@ pub const LEASE: Duration = Duration::from_secs(300);
 /// Idle workers look for due jobs at least this often (enqueues in this process wake them at once).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
+/// How long an idle instance waits between purges of finished tasks.
+pub const PURGE_EVERY: Duration = Duration::from_secs(3600);
+/// The recurring kernel task that deletes finished tasks past `queue_retention_days`.
+pub const PURGE_DONE_TASKS: &str = "kernel.queue.purge_done";
+/// Rows deleted per statement, so a purge never holds the (SQLite) write lock for long.
+const PURGE_BATCH: u64 = 1000;
+
 #[async_trait::async_trait]
 pub trait TaskHandler: Send + Sync + 'static {
     async fn run(&self, state: &AppState, payload: serde_json::Value) -> anyhow::Result<()>;
+
+    /// What a finished task keeps of its payload: `None` keeps it whole. Handlers whose payload
+    /// holds secrets or personal data return a stub, stored when the task is marked done.
+    fn redact(&self, _payload: &serde_json::Value) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 pub type Handlers = HashMap<&'static str, Arc<dyn TaskHandler>>;
@@ -244,18 +261,29 @@ impl Queue {
                     let next = now + chrono::Duration::from_std(*every).unwrap_or_default();
                     self.ensure_queued(state, &job.kind, next).await?;
                 }
+                let redacted = self.inner.handlers.get(job.kind.as_str()).and_then(|h| {
+                    serde_json::from_str(&job.payload)
+                        .ok()
+                        .and_then(|payload| h.redact(&payload))
+                });
+                // Values in the order of their placeholders (SQLite's `?` are positional).
+                let mut values: Vec<Value> = vec![now.into()];
+                let keep = match redacted {
+                    Some(stub) => {
+                        values.push(stub.to_string().into());
+                        format!(", payload = {}", p(2))
+                    }
+                    None => String::new(),
+                };
+                values.push(job.id.into());
                 let sql = format!(
-                    "UPDATE queue_tasks SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = {} WHERE id = {}",
+                    "UPDATE queue_tasks SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = {}{keep} WHERE id = {}",
                     p(1),
-                    p(2)
+                    p(values.len())
                 );
                 state
                     .db
-                    .execute_raw(Statement::from_sql_and_values(
-                        backend,
-                        sql,
-                        [now.into(), job.id.into()],
-                    ))
+                    .execute_raw(Statement::from_sql_and_values(backend, sql, values))
                     .await?;
                 metrics::counter!("jobs_completed_total", "kind" => job.kind.clone()).increment(1);
             }
@@ -355,6 +383,58 @@ impl Queue {
         }
         Ok(d)
     }
+}
+
+/// Deletes finished tasks last updated more than `queue_retention_days` ago, in batches.
+/// Returns how many were deleted.
+pub async fn purge_done(state: &AppState) -> Result<u64, DbErr> {
+    let cutoff =
+        state.clock.now() - chrono::Duration::days(i64::from(state.config.queue_retention_days));
+    let backend = state.db.get_database_backend();
+    let sql = if backend == DatabaseBackend::Postgres {
+        format!(
+            "DELETE FROM queue_tasks WHERE id IN (SELECT id FROM queue_tasks WHERE status = 'done' AND updated_at < $1 LIMIT {PURGE_BATCH})"
+        )
+    } else {
+        format!(
+            "DELETE FROM queue_tasks WHERE id IN (SELECT id FROM queue_tasks WHERE status = 'done' AND updated_at < ? LIMIT {PURGE_BATCH})"
+        )
+    };
+    let mut total = 0;
+    loop {
+        let deleted = state
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                &sql,
+                [cutoff.into()],
+            ))
+            .await?
+            .rows_affected();
+        total += deleted;
+        if deleted < PURGE_BATCH {
+            break;
+        }
+    }
+    if total > 0 {
+        tracing::info!(deleted = total, "finished queue tasks purged");
+    }
+    Ok(total)
+}
+
+struct PurgeDone;
+
+#[async_trait::async_trait]
+impl TaskHandler for PurgeDone {
+    async fn run(&self, state: &AppState, _payload: serde_json::Value) -> anyhow::Result<()> {
+        purge_done(state).await?;
+        Ok(())
+    }
+}
+
+/// The queue's own task handlers (the purge of finished tasks, recurring every [`PURGE_EVERY`]).
+pub fn task_handlers() -> Vec<(&'static str, Arc<dyn TaskHandler>)> {
+    vec![(PURGE_DONE_TASKS, Arc::new(PurgeDone))]
 }
 
 /// 10 s, 20 s, 40 s … capped at one hour.

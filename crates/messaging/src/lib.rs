@@ -13,7 +13,8 @@ use vertechie_kernel::module::{Asset, Module};
 
 /// Messaging as a module: the notifications, chat and presence API, the WebSocket gateway (its
 /// bus listener at start, closing sockets at stop), the messaging pages and scripts (the bell's
-/// script and the chat styles on every page), and the delivery, digest and send-later tasks.
+/// script and the chat styles on every page), the delivery, digest and send-later tasks, and the
+/// files of messages waiting to be sent (kept by the kernel's sweep of unattached uploads).
 pub fn module() -> Module {
     let mut m = Module::new("messaging")
         .tag("messaging", "Notifications and their delivery preferences, the realtime WebSocket")
@@ -37,6 +38,7 @@ pub fn module() -> Module {
         )
         .asset(Asset::js("js/chat.js", include_bytes!("../static/js/chat.js")))
         .extension(gateway::Gateway::default())
+        .uses_files(std::sync::Arc::new(service::chat::ScheduledAttachments))
         .on_start(gateway::spawn)
         .on_user_deleted(std::sync::Arc::new(
             service::account_deletion::MessagingAccountDeletion,

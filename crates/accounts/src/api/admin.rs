@@ -72,22 +72,21 @@ pub struct OutboxQuery {
     pub limit: Option<u64>,
 }
 
-/// Development mail stored because no SMTP server is configured (admins).
+/// Development mail stored because no SMTP server is configured (super admins only; the query
+/// values of links, such as verification and reset tokens, are masked as `…`).
 #[utoipa::path(get, path = "/api/v1/admin/outbox", tag = "users", security(("bearer" = [])), params(OutboxQuery),
-    responses((status = 200, description = "Newest first", body = Envelope<Vec<OutboxMail>>), (status = 403, description = "FORBIDDEN_ROLE")))]
+    responses((status = 200, description = "Newest first, links masked", body = Envelope<Vec<OutboxMail>>),
+        (status = 403, description = "FORBIDDEN_ROLE (admins too: super admins only)")))]
 pub async fn outbox(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<OutboxQuery>,
 ) -> AppResult<ApiOk<Vec<OutboxMail>>> {
-    user.require_admin()?;
     let page = PageQuery {
         page: q.page,
         limit: q.limit,
     };
-    let to = q.to.as_deref().map(|s| s.trim().to_lowercase());
-    Ok(ApiOk(
-        vertechie_kernel::mail::outbox(&state.db, to.as_deref(), page.limit(), page.offset())
-            .await?,
-    ))
+    svc::outbox(&state, &user, q.to.as_deref(), page.limit(), page.offset())
+        .await
+        .map(ApiOk)
 }

@@ -5,6 +5,7 @@ use vertechie_kernel::{
     ApiJson, ApiOk, ApiPath, AppResult, AppState, Created, CurrentUser, Envelope, NoContent, UserId,
 };
 
+use vertechie_kernel::middleware::Client;
 use crate::service::profile::{
     self as svc, CvInput, CvView, DeleteAccountInput, EducationInput, ExperienceInput,
     ProfileUpdate, SkillInput,
@@ -39,9 +40,10 @@ pub async fn update_me(
 pub async fn delete_me(
     State(state): State<AppState>,
     user: CurrentUser,
+    client: Client,
     ApiJson(input): ApiJson<DeleteAccountInput>,
 ) -> AppResult<NoContent> {
-    svc::delete_me(&state, user.id, &input.password)
+    svc::delete_me(&state, user.id, &input.password, &client.into())
         .await
         .map(|_| NoContent)
 }
@@ -258,9 +260,10 @@ pub async fn completeness(
 pub async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
+    client: Client,
     ApiJson(input): ApiJson<crate::service::auth::ChangePasswordInput>,
 ) -> AppResult<NoContent> {
-    crate::service::auth::change_password(&state, user.id, user.session_id, input)
+    crate::service::auth::change_password(&state, user.id, user.session_id, input, &client.into())
         .await
         .map(|_| NoContent)
 }

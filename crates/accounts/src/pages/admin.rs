@@ -499,23 +499,21 @@ pub async fn outbox(
     SignedIn(ctx, user): SignedIn,
     Query(q): Query<OutboxQuery>,
 ) -> Response {
-    if let Err(e) = user.require_admin() {
-        return ctx.fail(e);
-    }
     let to = q.to.unwrap_or_default().trim().to_lowercase();
     let page = parse_page(q.page.as_deref());
     let offset = (page - 1).saturating_mul(MAILS_PER_PAGE);
     // One more than a page tells whether there is a next page.
-    let mut mails = match vertechie_kernel::mail::outbox(
-        &state.db,
-        Some(to.as_str()).filter(|t| !t.is_empty()),
+    let mut mails = match crate::service::admin::outbox(
+        &state,
+        &user,
+        Some(to.as_str()),
         MAILS_PER_PAGE + 1,
         offset,
     )
     .await
     {
         Ok(m) => m,
-        Err(e) => return ctx.fail(e.into()),
+        Err(e) => return ctx.fail(e),
     };
     let has_next = mails.len() as u64 > MAILS_PER_PAGE;
     mails.truncate(MAILS_PER_PAGE as usize);

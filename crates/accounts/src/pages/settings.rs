@@ -14,7 +14,7 @@ use vertechie_web::{
     CsrfForm, FieldErrors, PageCtx, SignedIn, redirect_with_flash, render, set_session_cookie,
 };
 
-use super::auth::EmptyForm;
+use super::auth::{BrowserClient, EmptyForm};
 use super::{form_errors, is_form_error};
 use crate::service::auth::{self as svc, ChangePasswordInput};
 use crate::service::views::SessionView;
@@ -167,13 +167,14 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     SignedIn(ctx, user): SignedIn,
+    BrowserClient(client): BrowserClient,
     CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Response {
     let input = ChangePasswordInput {
         current_password: f.current_password,
         new_password: f.new_password,
     };
-    match svc::change_password(&state, user.id, user.session_id, input).await {
+    match svc::change_password(&state, user.id, user.session_id, input, &client).await {
         Ok(()) => redirect_with_flash(
             "/settings",
             "success",
@@ -236,9 +237,10 @@ pub struct DeleteForm {
 pub async fn delete_account(
     State(state): State<AppState>,
     SignedIn(ctx, user): SignedIn,
+    BrowserClient(client): BrowserClient,
     CsrfForm(f): CsrfForm<DeleteForm>,
 ) -> Response {
-    match crate::service::profile::delete_me(&state, user.id, &f.password).await {
+    match crate::service::profile::delete_me(&state, user.id, &f.password, &client).await {
         Ok(()) => {
             let mut res = redirect_with_flash(
                 "/",

@@ -230,10 +230,10 @@ pub async fn create_admin(state: &AppState, email: &str, password: &str) -> AppR
             a.password_hash = Set(hash);
             a.is_active = Set(true);
             a.is_verified = Set(true);
-            a.locked_until = Set(None);
-            a.failed_logins = Set(0);
             a.updated_at = Set(now);
-            (a.update(&txn).await?, "promoted")
+            let promoted = a.update(&txn).await?;
+            super::lockout::clear_all(&txn, promoted.id).await?;
+            (promoted, "promoted")
         }
         None => {
             let mut username = base.clone();
@@ -299,4 +299,23 @@ pub async fn create_admin(state: &AppState, email: &str, password: &str) -> AppR
         "{verb} super admin {} (username {}, id {})",
         user.email, user.username, user.id
     ))
+}
+
+/// The development mail outbox, newest first, optionally only mail to `to`: super admins only
+/// (a plain admin could otherwise take over any account, a super admin's included, through its
+/// reset link), and with the links masked ([`vertechie_kernel::mail::mask_links`]) so the list
+/// hands out no single-use token.
+pub async fn outbox(
+    state: &AppState,
+    viewer: &CurrentUser,
+    to: Option<&str>,
+    limit: u64,
+    offset: u64,
+) -> AppResult<Vec<vertechie_kernel::mail::OutboxMail>> {
+    viewer.require_any(&[Role::SuperAdmin])?;
+    let to = to
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty());
+    let mails = vertechie_kernel::mail::outbox(&state.db, to.as_deref(), limit, offset).await?;
+    Ok(mails.into_iter().map(|m| m.masked()).collect())
 }

@@ -1,5 +1,5 @@
-//! Registration, sign-in with lockout, rotating refresh tokens, sessions, email verification and
-//! password reset.
+//! Registration, sign-in with lockout (the rule is in [`super::lockout`]), rotating refresh
+//! tokens, sessions, email verification and password reset.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -18,7 +18,7 @@ use vertechie_kernel::{AppError, AppResult, AppState, Role, SessionId, Tier, Use
 use crate::model::{email_token, refresh_token, session, user};
 use crate::service::rules::{check_password, clean, normalize_email, normalize_username};
 use crate::service::views::{AuthTokens, SessionView, UserView};
-use crate::service::{ClientInfo, roles_json, roles_of, tier_of};
+use crate::service::{ClientInfo, lockout, roles_json, roles_of, tier_of};
 
 pub const VERIFY_TOKEN_TTL_HOURS: i64 = 48;
 pub const RESET_TOKEN_TTL_MINUTES: i64 = 60;
@@ -291,7 +291,8 @@ async fn issue_pair<C: ConnectionTrait>(
 }
 
 /// Signs in by email or username. Unknown users and wrong passwords get the same answer after the
-/// same amount of work; `lockout_threshold` failures within `lockout_minutes` lock the account.
+/// same amount of work; repeated wrong passwords lock the account for the client's network
+/// ([`super::lockout`]).
 pub async fn login(
     state: &AppState,
     input: LoginInput,
@@ -325,17 +326,22 @@ pub async fn login(
         return Err(invalid_credentials());
     };
     let now = state.clock.now();
-    if let Some(until) = user.locked_until
-        && until > now
-    {
-        return Err(locked(until, now));
+    let network = lockout::network_of(client.ip.as_deref());
+    // Saves the password check while locked; the decisive check is in the transaction below.
+    if let Some(until) = lockout::locked_until(&state.db, user.id, &network, now).await? {
+        return Err(lockout::locked(until, now));
     }
     if !state
         .passwords
         .verify(&input.password, Some(&user.password_hash))
         .await
     {
-        return Err(record_failure(state, &user, now).await?);
+        return Err(
+            match lockout::record_failure(state, user.id, &network, now).await? {
+                lockout::Failure::Counted => invalid_credentials(),
+                lockout::Failure::Locked(until) => lockout::locked(until, now),
+            },
+        );
     }
     if !user.is_active {
         return Err(AppError::forbidden(
@@ -344,10 +350,12 @@ pub async fn login(
         ));
     }
     let txn = vertechie_kernel::db::begin_write(&state.db).await?;
+    // Parallel wrong guesses may have locked the network while the password was being checked.
+    if let Err(e) = lockout::admit(&txn, user.id, &network, now).await {
+        txn.rollback().await?;
+        return Err(e);
+    }
     let mut active = user.clone().into_active_model();
-    active.failed_logins = Set(0);
-    active.first_failed_at = Set(None);
-    active.locked_until = Set(None);
     active.last_login = Set(Some(now));
     let user = active.update(&txn).await?;
     let tokens = start_session(state, &txn, &user, client, now).await?;
@@ -357,120 +365,35 @@ pub async fn login(
     Ok(tokens)
 }
 
-fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
-    let secs = (until - now).num_seconds().max(1) as u64;
-    let minutes = secs.div_ceil(60);
-    AppError::locked(
-        format!(
-            "Too many failed sign-ins. The account is locked; try again in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
-        ),
-        secs,
-    )
-}
-
 /// Re-checks a signed-in user's password before a sensitive change, with the same lockout as
-/// sign-in, so a stolen access token cannot be used to guess the password.
+/// sign-in (counted for the client's network), so a stolen access token cannot be used to guess
+/// the password.
 pub(crate) async fn confirm_password(
     state: &AppState,
     user: &user::Model,
     password: &str,
     field: &str,
+    client: &ClientInfo,
 ) -> AppResult<()> {
     let now = state.clock.now();
-    if let Some(until) = user.locked_until
-        && until > now
-    {
-        return Err(locked(until, now));
+    let network = lockout::network_of(client.ip.as_deref());
+    if let Some(until) = lockout::locked_until(&state.db, user.id, &network, now).await? {
+        return Err(lockout::locked(until, now));
     }
     if state
         .passwords
         .verify(password, Some(&user.password_hash))
         .await
     {
-        return Ok(());
+        // Again after the check: parallel wrong guesses may have locked the network meanwhile.
+        return match lockout::locked_until(&state.db, user.id, &network, now).await? {
+            Some(until) => Err(lockout::locked(until, now)),
+            None => Ok(()),
+        };
     }
-    let err = record_failure(state, user, now).await?;
-    if err.status == axum::http::StatusCode::LOCKED {
-        Err(err)
-    } else {
-        Err(AppError::field(field, "is not your current password"))
-    }
-}
-
-/// Counts a failed attempt; returns the error to answer with (401, or 423 once locked).
-async fn record_failure(
-    state: &AppState,
-    user: &user::Model,
-    now: DateTime<Utc>,
-) -> AppResult<AppError> {
-    use sea_orm::{FromQueryResult, Statement};
-    let window = Duration::minutes(state.config.lockout_minutes as i64);
-    let backend = state.db.get_database_backend();
-    let pg = backend == sea_orm::DatabaseBackend::Postgres;
-    let p = |i: usize| if pg { format!("${i}") } else { "?".to_owned() };
-    let txn = vertechie_kernel::db::begin_write(&state.db).await?;
-    // One atomic step, so concurrent wrong passwords are all counted; a failure outside the
-    // window starts a new count.
-    let sql = format!(
-        "UPDATE users SET \
-           failed_logins = CASE WHEN first_failed_at IS NOT NULL AND first_failed_at > {a} THEN failed_logins + 1 ELSE 1 END, \
-           first_failed_at = CASE WHEN first_failed_at IS NOT NULL AND first_failed_at > {b} THEN first_failed_at ELSE {c} END \
-         WHERE id = {d}",
-        a = p(1),
-        b = p(2),
-        c = p(3),
-        d = p(4)
-    );
-    let since = now - window;
-    let values: [sea_orm::Value; 4] = [since.into(), since.into(), now.into(), user.id.into()];
-    txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    #[derive(FromQueryResult)]
-    struct Count {
-        failed_logins: i32,
-    }
-    let count = Count::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        format!("SELECT failed_logins FROM users WHERE id = {}", p(1)),
-        [user.id.into()],
-    ))
-    .one(&txn)
-    .await?
-    .map(|c| c.failed_logins)
-    .unwrap_or(1);
-    let lock = count >= state.config.lockout_threshold as i32;
-    if lock {
-        user::Entity::update_many()
-            .col_expr(user::Column::FailedLogins, Expr::value(0))
-            .col_expr(
-                user::Column::FirstFailedAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(user::Column::LockedUntil, Expr::value(Some(now + window)))
-            .filter(user::Column::Id.eq(user.id))
-            .exec(&txn)
-            .await?;
-        vertechie_kernel::audit::record(
-            &txn,
-            now,
-            vertechie_kernel::audit::AuditEntry {
-                actor: None,
-                action: "account.locked",
-                target_type: "user",
-                target_id: Some(user.id.to_string()),
-                details: serde_json::json!({ "failed_attempts": count }),
-                ip: None,
-            },
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    if lock {
-        tracing::warn!(user_id = %user.id, "account locked after repeated failed sign-ins");
-        Ok(locked(now + window, now))
-    } else {
-        Ok(invalid_credentials())
+    match lockout::record_failure(state, user.id, &network, now).await? {
+        lockout::Failure::Counted => Err(AppError::field(field, "is not your current password")),
+        lockout::Failure::Locked(until) => Err(lockout::locked(until, now)),
     }
 }
 
@@ -786,11 +709,9 @@ pub async fn confirm_password_reset(state: &AppState, input: ResetConfirmInput) 
     consume_email_token(&txn, &input.token, email_token::PASSWORD_RESET, now).await?;
     let mut active = user.into_active_model();
     active.password_hash = Set(password_hash);
-    active.failed_logins = Set(0);
-    active.first_failed_at = Set(None);
-    active.locked_until = Set(None);
     active.updated_at = Set(now);
     let user = active.update(&txn).await?;
+    lockout::clear_all(&txn, user.id).await?;
     revoke_all_sessions(&txn, user.id, now).await?;
     // Other outstanding reset links stop working too.
     email_token::Entity::update_many()
@@ -996,6 +917,7 @@ pub async fn change_password(
     user_id: UserId,
     current: SessionId,
     input: ChangePasswordInput,
+    client: &ClientInfo,
 ) -> AppResult<()> {
     let user = super::find_live_user(&state.db, user_id).await?;
     let mut v = Validator::new();
@@ -1010,7 +932,14 @@ pub async fn change_password(
         v.add("new_password", "must differ from your current password");
     }
     v.finish()?;
-    confirm_password(state, &user, &input.current_password, "current_password").await?;
+    confirm_password(
+        state,
+        &user,
+        &input.current_password,
+        "current_password",
+        client,
+    )
+    .await?;
     let hash = state.passwords.hash(&input.new_password).await?;
     let now = state.clock.now();
     let txn = vertechie_kernel::db::begin_write(&state.db).await?;

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod cache;
 pub mod discovery;
+pub mod lockout;
 pub mod profile;
 pub mod rules;
 pub mod seed;

@@ -265,9 +265,14 @@ pub struct DeleteAccountInput {
 
 /// Erases personal data and signs out everywhere; the row stays (anonymised) so references hold.
 /// The other modules' deletion hooks (`Module::on_user_deleted`) run in the same transaction.
-pub async fn delete_me(state: &AppState, id: UserId, password: &str) -> AppResult<()> {
+pub async fn delete_me(
+    state: &AppState,
+    id: UserId,
+    password: &str,
+    client: &super::ClientInfo,
+) -> AppResult<()> {
     let user = find_live_user(&state.db, id).await?;
-    super::auth::confirm_password(state, &user, password, "password").await?;
+    super::auth::confirm_password(state, &user, password, "password", client).await?;
     let now = state.clock.now();
     let txn = vertechie_kernel::db::begin_write(&state.db).await?;
     let short = user.id.simple().to_string();

@@ -823,10 +823,20 @@ async fn outbox_shows_the_verification_mail_to_admins() {
     assert_eq!(items[0]["to_addr"], "tess@example.com");
     assert_eq!(items[0]["subject"], mails[0].subject.as_str());
     assert!(items[0]["subject"].as_str().unwrap().contains("Confirm"));
+    // The link is there, its token masked; the mail itself (read by the test kit) has it.
     let body = items[0]["body_text"].as_str().unwrap();
-    assert!(body.contains("token="), "{body}");
+    let token = token_from_mail(&mails[0].body_text);
+    assert!(token.len() > 20);
+    assert!(
+        body.contains("http://vertechie.test/verify-email?token=\u{2026}\n"),
+        "{body}"
+    );
+    assert!(!body.contains(&token), "{body}");
+    assert_eq!(
+        body,
+        vertechie_kernel::mail::mask_links(&mails[0].body_text)
+    );
     // The mailed link verifies the account.
-    let token = token_from_mail(body);
     app.get(&format!("/api/v1/auth/verify-email?token={token}"))
         .await
         .expect(200);
@@ -855,6 +865,45 @@ async fn outbox_shows_the_verification_mail_to_admins() {
     get_auth(&app, &t.access, "/api/v1/admin/outbox")
         .await
         .expect_error(403, "FORBIDDEN_ROLE");
+}
+
+/// A plain admin must not read mail: the reset link of a super admin in it would hand over the
+/// super admin's account.
+#[tokio::test]
+async fn the_outbox_is_for_super_admins_only() {
+    let app = spawn().await;
+    let boss = super_admin(&app, "boss").await;
+    let adam = admin(&app, &boss, "adam").await;
+    app.post(
+        "/api/v1/auth/password-reset/request",
+        json!({"email": boss.email}),
+    )
+    .await
+    .expect(202);
+    let mails = app.wait_for_mail(&boss.email, 1).await;
+    let token = token_from_mail(&mails[0].body_text);
+    for path in [
+        "/api/v1/admin/outbox",
+        "/api/v1/admin/outbox?to=boss@example.com",
+    ] {
+        let res = get_auth(&app, &adam.access, path).await;
+        res.expect_error(403, "FORBIDDEN_ROLE");
+        assert!(!res.text.contains(&token));
+    }
+    // The super admin sees the reset mail, its link masked.
+    let res = get_auth(
+        &app,
+        &boss.access,
+        "/api/v1/admin/outbox?to=boss@example.com",
+    )
+    .await;
+    res.expect(200);
+    assert!(!res.text.contains(&token), "{}", res.text);
+    let body = res.data()[0]["body_text"].as_str().unwrap();
+    assert!(
+        body.contains("http://vertechie.test/reset-password?token=\u{2026}"),
+        "{body}"
+    );
 }
 
 /// The admin list is cached per instance; every kind of change shows in the same query at once.

@@ -4,6 +4,8 @@
 mod admin;
 mod auth;
 mod common;
+mod lockout;
+mod mail_tasks;
 mod pages_admin;
 mod pages_auth;
 mod pages_profile;

@@ -35,12 +35,13 @@ pub struct UploadForm {
 }
 
 /// Upload a file (multipart/form-data, field `file`). Allowed: PNG, JPEG, GIF, WebP, PDF and
-/// UTF-8 text, judged by the bytes, not the name. Answers the file with a download link.
+/// UTF-8 text, judged by the bytes, not the name. Answers the file with a download link. An upload
+/// that is never attached to anything is deleted after 24 hours.
 #[utoipa::path(post, path = "/api/v1/files", tag = "files", security(("bearer" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, description = "Stored", body = Envelope<FileView>),
         (status = 400, description = "MALFORMED_MULTIPART"), (status = 401, description = "Not signed in"),
-        (status = 413, description = "FILE_TOO_LARGE (beyond files_max_bytes, default 10 MiB)"),
+        (status = 413, description = "FILE_TOO_LARGE (beyond files_max_bytes, default 10 MiB), or QUOTA_EXCEEDED (your files together would pass files_quota_bytes, default 500 MiB; nothing is kept)"),
         (status = 415, description = "UNSUPPORTED_FILE_TYPE, or UNSUPPORTED_MEDIA_TYPE when the body is not multipart"),
         (status = 422, description = "VALIDATION_ERROR: `file` missing or empty")))]
 pub async fn upload(

@@ -18,6 +18,8 @@ pub struct Model {
     pub sha256: String,
     pub storage_key: String,
     pub created_at: DateTimeUtc,
+    /// When the clean-up found the file in use; it never sweeps such a file.
+    pub in_use_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

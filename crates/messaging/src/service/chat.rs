@@ -35,7 +35,8 @@ pub use rooms::{
     update_room,
 };
 pub use scheduled::{
-    SCHEDULED_JOB, cancel_scheduled, list_scheduled, post_direct, post_message, task_handlers,
+    SCHEDULED_JOB, ScheduledAttachments, cancel_scheduled, list_scheduled, post_direct,
+    post_message, task_handlers,
 };
 
 /// Bus topic of room events: payload `{room_id, frame}`; the gateway delivers `frame` as is.

@@ -517,3 +517,234 @@ async fn a_browser_uploads_with_its_session_cookie_and_the_csrf_header() {
     assert_eq!(view["data"]["content_type"], "image/png");
     assert_eq!(rows(&app).await, 1);
 }
+
+// ---- quota ----
+
+#[tokio::test]
+async fn uploads_past_the_users_quota_are_refused_and_keep_nothing() {
+    let app = spawn_with(|c| c.files_quota_bytes = 100).await;
+    let ann = register(&app, "ann").await;
+    let bob = register(&app, "bob").await;
+    let sixty = vec![b'a'; 60];
+    let first = upload(&app, &ann, "one.txt", &sixty).await;
+    first.expect(201);
+    let before = rows(&app).await;
+    let res = upload(&app, &ann, "two.txt", &sixty).await;
+    res.expect_error(413, "QUOTA_EXCEEDED");
+    assert_eq!(res.body["error"]["quota_bytes"], 100);
+    assert_eq!(res.body["error"]["used_bytes"], 60);
+    assert_nothing_stored(&app, before, rows(&app).await);
+    // Up to the quota exactly is fine; the quota is per user.
+    upload(&app, &ann, "forty.txt", &[b'b'; 40])
+        .await
+        .expect(201);
+    upload(&app, &ann, "one-more.txt", b"c")
+        .await
+        .expect_error(413, "QUOTA_EXCEEDED");
+    upload(&app, &bob, "bobs.txt", &sixty).await.expect(201);
+    // Deleting frees the room again.
+    let id = first.data()["id"].as_str().unwrap();
+    app.req(Method::DELETE, &format!("/api/v1/files/{id}"))
+        .token(&ann)
+        .send()
+        .await
+        .expect(204);
+    upload(&app, &ann, "again.txt", &sixty).await.expect(201);
+}
+
+#[tokio::test]
+async fn parallel_uploads_cannot_pass_the_quota_together() {
+    let app = spawn_with(|c| c.files_quota_bytes = 100).await;
+    let ann = register(&app, "ann").await;
+    let sixty = vec![b'a'; 60];
+    let names: Vec<String> = (0..6).map(|i| format!("p{i}.txt")).collect();
+    let statuses: Vec<u16> =
+        futures::future::join_all(names.iter().map(|n| upload(&app, &ann, n, &sixty)))
+            .await
+            .iter()
+            .map(|r| r.status)
+            .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 413).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(rows(&app).await, 1);
+    assert_eq!(objects(&app), 1);
+}
+
+// ---- clean-up ----
+
+/// Waits (up to 10 s) until `n` objects are stored (object deletion runs as a queue task).
+async fn wait_for_objects(app: &TestApp, n: usize) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while objects(app) != n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "expected {n} objects, found {}",
+            objects(app)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+async fn file_exists(app: &TestApp, id: &str) -> bool {
+    file::Entity::find_by_id(uuid::Uuid::parse_str(id).unwrap())
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .is_some()
+}
+
+fn id_of(res: &TestResponse) -> String {
+    res.data()["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn uploads_never_attached_are_swept_after_a_day_and_attached_ones_stay() {
+    use vertechie_kernel::files::cleanup::{SWEEP_EVERY, SWEEP_UNATTACHED, sweep_unattached};
+    assert!(
+        vertechie_kernel::module()
+            .schedules
+            .iter()
+            .any(|s| s.kind == SWEEP_UNATTACHED && s.every == SWEEP_EVERY)
+    );
+    let app = spawn().await;
+    let ann = register(&app, "ann").await;
+    let room = app
+        .req(Method::POST, "/api/v1/chat/rooms")
+        .token(&ann)
+        .json(&json!({"name": "Lobby", "kind": "public"}))
+        .send()
+        .await;
+    room.expect(201);
+    let messages = format!("/api/v1/chat/rooms/{}/messages", id_of(&room));
+    let loose = id_of(
+        upload(&app, &ann, "loose.txt", b"never attached")
+            .await
+            .expect(201),
+    );
+    let sent = id_of(upload(&app, &ann, "sent.png", PNG).await.expect(201));
+    let later = id_of(upload(&app, &ann, "later.pdf", PDF).await.expect(201));
+    let message = app
+        .req(Method::POST, &messages)
+        .token(&ann)
+        .json(&json!({"body": "see this", "attachments": [sent]}))
+        .send()
+        .await;
+    message.expect(201);
+    let send_at = app.state.clock.now() + Duration::days(3);
+    app.req(Method::POST, &messages)
+        .token(&ann)
+        .json(&json!({"body": "and this, later", "attachments": [later], "send_at": send_at}))
+        .send()
+        .await
+        .expect(202);
+
+    // A day is not over yet: nothing goes.
+    app.advance(Duration::hours(23));
+    let ann = login(&app, "ann").await;
+    let fresh = id_of(
+        upload(&app, &ann, "fresh.txt", b"just now")
+            .await
+            .expect(201),
+    );
+    assert_eq!(sweep_unattached(&app.state).await.unwrap(), 0);
+    assert_eq!(rows(&app).await, 4);
+
+    // Past a day, only the never-attached upload goes: its row at once, its object right after.
+    app.advance(Duration::hours(2));
+    let now = app.state.clock.now();
+    app.state
+        .queue
+        .enqueue(&app.state.db, now, SWEEP_UNATTACHED, json!({}))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while file_exists(&app, &loose).await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the loose upload was not swept"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    wait_for_objects(&app, 3).await;
+    for kept in [&sent, &later, &fresh] {
+        assert!(file_exists(&app, kept).await, "{kept} must stay");
+    }
+    let ann = login(&app, "ann").await;
+    app.req(Method::GET, &format!("/api/v1/files/{loose}"))
+        .token(&ann)
+        .send()
+        .await
+        .expect_error(404, "NOT_FOUND");
+
+    // Files found in use stay even once let go: the owner deletes them if they want.
+    let msg = id_of(&message);
+    app.req(Method::DELETE, &format!("/api/v1/chat/messages/{msg}"))
+        .token(&ann)
+        .send()
+        .await
+        .expect(200);
+    app.advance(Duration::days(2));
+    assert_eq!(
+        sweep_unattached(&app.state).await.unwrap(),
+        1,
+        "only `fresh` goes"
+    );
+    for kept in [&sent, &later] {
+        assert!(file_exists(&app, kept).await, "{kept} must stay");
+    }
+    assert!(!file_exists(&app, &fresh).await);
+    wait_for_objects(&app, 2).await;
+}
+
+#[tokio::test]
+async fn a_users_files_are_deleted_in_the_callers_transaction_and_their_objects_after() {
+    use vertechie_kernel::files::delete_owned_by;
+    let app = spawn().await;
+    let ann = register(&app, "ann").await;
+    let bob = register(&app, "bob").await;
+    upload(&app, &ann, "a.txt", b"one").await.expect(201);
+    upload(&app, &ann, "b.png", PNG).await.expect(201);
+    upload(&app, &bob, "c.txt", b"bob's").await.expect(201);
+    let me = app
+        .req(Method::GET, "/api/v1/users/me")
+        .token(&ann)
+        .send()
+        .await;
+    let ann_id = vertechie_kernel::UserId(uuid::Uuid::parse_str(&id_of(&me)).unwrap());
+
+    // Rolled back: nothing happens, and no object deletion is left queued.
+    let txn = vertechie_kernel::db::begin_write(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(delete_owned_by(&app.state, &txn, ann_id).await.unwrap(), 2);
+    txn.rollback().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!((rows(&app).await, objects(&app)), (3, 3));
+
+    // Committed: the rows are gone with the transaction, the objects once the queue ran.
+    let txn = vertechie_kernel::db::begin_write(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(delete_owned_by(&app.state, &txn, ann_id).await.unwrap(), 2);
+    assert_eq!(
+        objects(&app),
+        3,
+        "objects stay until the rows are gone for good"
+    );
+    txn.commit().await.unwrap();
+    assert_eq!(rows(&app).await, 1);
+    wait_for_objects(&app, 1).await;
+    let txn = vertechie_kernel::db::begin_write(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(delete_owned_by(&app.state, &txn, ann_id).await.unwrap(), 0);
+    txn.commit().await.unwrap();
+}

@@ -65,6 +65,37 @@ fn attachments_of(r: &scheduled::Model) -> Vec<Uuid> {
     serde_json::from_str(&r.attachments).unwrap_or_default()
 }
 
+/// The files of messages still waiting to be sent, which the kernel's sweep of never-attached
+/// uploads must keep: they are listed in JSON, not referenced by a foreign key.
+pub struct ScheduledAttachments;
+
+#[async_trait::async_trait]
+impl vertechie_kernel::files::FileInUse for ScheduledAttachments {
+    async fn in_use(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        ids: &[Uuid],
+    ) -> AppResult<std::collections::HashSet<Uuid>> {
+        let lists: Vec<String> = scheduled::Entity::find()
+            .select_only()
+            .column(scheduled::Column::Attachments)
+            .filter(scheduled::Column::Status.eq(PENDING))
+            .filter(scheduled::Column::Attachments.ne("[]"))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        let pending: std::collections::HashSet<Uuid> = lists
+            .iter()
+            .flat_map(|l| serde_json::from_str::<Vec<Uuid>>(l).unwrap_or_default())
+            .collect();
+        Ok(ids
+            .iter()
+            .copied()
+            .filter(|id| pending.contains(id))
+            .collect())
+    }
+}
+
 async fn view<C: ConnectionTrait>(
     conn: &C,
     rows: &[scheduled::Model],
