@@ -26,10 +26,11 @@ pub mod state;
 pub mod storage;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod text;
 
 pub use api::{
     ApiJson, ApiMessage, ApiOk, ApiPath, ApiQuery, Created, Envelope, NoContent, Page, PageQuery,
-    Pagination,
+    Pagination, Patch,
 };
 pub use auth::{CurrentUser, MaybeUser, Role, Tier};
 pub use error::{AppError, AppResult, FieldError, Validator};

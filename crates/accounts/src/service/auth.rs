@@ -12,10 +12,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use vertechie_kernel::auth::{SessionCheck, SessionStatus, hash_token, new_opaque_token};
 use vertechie_kernel::mail::Email;
+use vertechie_kernel::text::clean;
 use vertechie_kernel::{AppError, AppResult, AppState, Role, SessionId, Tier, UserId, Validator};
 
 use crate::model::{email_token, refresh_token, session, user};
-use crate::service::rules::{check_password, clean, normalize_email, normalize_username};
+use crate::service::rules::{check_password, normalize_email, normalize_username};
 use crate::service::views::{AuthTokens, SessionView, UserView};
 use crate::service::{ClientInfo, roles_json, roles_of, tier_of};
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 use vertechie_accounts::model::user;
 use vertechie_accounts::service::profile;
-use vertechie_kernel::{AppError, AppState, CurrentUser};
+use vertechie_kernel::{AppError, AppState, CurrentUser, Patch};
 use vertechie_web::{CsrfForm, FieldErrors, PageCtx, SignedIn, redirect_with_flash, render};
 
 use crate::service::applications::{self as apps, StuckQuery};
@@ -246,7 +246,7 @@ impl CompanyForm {
     }
 
     fn to_update(&self) -> CompanyUpdate {
-        let o = |s: &String| Some(Some(s.clone()));
+        let o = |s: &String| Patch::Value(s.clone());
         CompanyUpdate {
             name: o(&self.name),
             slug: o(&self.slug),

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
-use vertechie_kernel::{AppError, AppState, CurrentUser};
+use vertechie_kernel::{AppError, AppState, CurrentUser, Patch};
 use vertechie_web::{CsrfForm, FieldErrors, PageCtx, SignedIn, redirect_with_flash, render};
 
 use super::company_admin::{field, hide_from_outsiders, humanize, is_form_error, parse_id};
@@ -904,7 +904,7 @@ async fn save(
         )
         .await;
     }
-    let set = |s: &str| Some(Some(s.to_owned()));
+    let set = |s: &str| Patch::Value(s.to_owned());
     // An unchanged closing date is not sent: a date already past must not block other edits.
     let same_day = current.closes_at.map(|d| d.format("%Y-%m-%d").to_string())
         == (!f.closes_at.trim().is_empty()).then(|| f.closes_at.trim().to_owned());
@@ -912,18 +912,22 @@ async fn save(
         title: set(&f.title),
         description: set(&f.description),
         requirements: set(&f.requirements),
-        skills: Some(Some(p.skills.clone())),
+        skills: Patch::Value(p.skills.clone()),
         location: set(&f.location),
         remote: set(&f.remote),
         employment_type: set(&f.employment_type),
         experience_level: set(&f.experience_level),
-        salary_min: Some(p.salary_min),
-        salary_max: Some(p.salary_max),
+        salary_min: p.salary_min.into(),
+        salary_max: p.salary_max.into(),
         currency: set(&f.currency),
-        screening_questions: Some(Some(p.questions.clone())),
+        screening_questions: Patch::Value(p.questions.clone()),
         status: set(&f.status),
-        closes_at: if same_day { None } else { Some(p.closes_at) },
-        stuck_after_days: Some(p.stuck_after_days),
+        closes_at: if same_day {
+            Patch::Absent
+        } else {
+            p.closes_at.into()
+        },
+        stuck_after_days: p.stuck_after_days.into(),
     };
     match svc::update(&state, &user, id, input).await {
         Ok(j) => redirect_with_flash(

@@ -16,10 +16,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use vertechie_accounts::model::user;
 use vertechie_accounts::service::profile;
-use vertechie_accounts::service::rules::{clean, clean_text};
 use vertechie_kernel::bus::Event;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::notify::{Notice, notify};
+use vertechie_kernel::text::{clean, clean_text};
 use vertechie_kernel::{
     AppError, AppResult, AppState, CurrentUser, Page, PageQuery, UserId, Validator,
 };

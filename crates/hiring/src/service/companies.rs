@@ -6,14 +6,14 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use vertechie_accounts::service::rules::{clean, clean_text, is_http_url};
 use vertechie_kernel::audit::{AuditEntry, record};
 use vertechie_kernel::db::{begin_write, like_escape};
+use vertechie_kernel::text::{clean, clean_text, is_http_url};
 use vertechie_kernel::{
-    AppError, AppResult, AppState, CurrentUser, Page, PageQuery, UserId, Validator,
+    AppError, AppResult, AppState, CurrentUser, Page, PageQuery, Patch, UserId, Validator,
 };
 
 use crate::model::{company, company_member};
@@ -85,41 +85,34 @@ pub struct CompanyCreate {
     pub about: Option<String>,
 }
 
-/// Distinguishes "absent" (leave as is) from `null` (clear) in PATCH bodies.
-fn patch<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// Changes to a company: absent fields stay, `null` clears (name and slug cannot be cleared).
 /// `verified` is not accepted here.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CompanyUpdate {
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub name: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub slug: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub slug: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub logo_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub logo_url: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub website: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub website: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub size: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub size: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub industry: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub industry: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub location: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub location: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub about: Option<Option<String>>,
+    pub about: Patch<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -419,32 +412,32 @@ pub async fn update(
     .await?;
 
     let mut f = Fields::of(&current);
-    if let Some(name) = input.name {
+    if let Some(name) = input.name.into_option() {
         f.name = name.as_deref().and_then(clean);
     }
     let mut v = Validator::new();
-    if let Some(slug) = input.slug {
+    if let Some(slug) = input.slug.into_option() {
         match slug.as_deref().and_then(clean_slug) {
             Some(s) => f.slug = Some(s),
             None => v.add("slug", "cannot be cleared"),
         }
     }
-    if let Some(u) = input.logo_url {
+    if let Some(u) = input.logo_url.into_option() {
         f.logo_url = u.as_deref().and_then(clean_url);
     }
-    if let Some(u) = input.website {
+    if let Some(u) = input.website.into_option() {
         f.website = u.as_deref().and_then(clean_url);
     }
-    if let Some(s) = input.size {
+    if let Some(s) = input.size.into_option() {
         f.size = s.as_deref().and_then(clean);
     }
-    if let Some(s) = input.industry {
+    if let Some(s) = input.industry.into_option() {
         f.industry = s.as_deref().and_then(clean);
     }
-    if let Some(s) = input.location {
+    if let Some(s) = input.location.into_option() {
         f.location = s.as_deref().and_then(clean);
     }
-    if let Some(s) = input.about {
+    if let Some(s) = input.about.into_option() {
         f.about = s.as_deref().and_then(clean_text);
     }
     f.validate(&mut v);

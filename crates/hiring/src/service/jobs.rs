@@ -10,15 +10,16 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
 };
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use vertechie_accounts::service::profile;
-use vertechie_accounts::service::rules::{clean, clean_text};
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::queue::TaskHandler;
+use vertechie_kernel::text::{clean, clean_text};
 use vertechie_kernel::{
-    AppError, AppResult, AppState, CurrentUser, FieldError, Page, PageQuery, UserId, Validator,
+    AppError, AppResult, AppState, CurrentUser, FieldError, Page, PageQuery, Patch, UserId,
+    Validator,
 };
 
 use crate::model::{company, job, saved_job};
@@ -145,62 +146,56 @@ pub struct JobCreate {
     pub stuck_after_days: Option<i64>,
 }
 
-fn patch<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// Changes to a job: absent fields stay, `null` clears the optional ones. The same rules as
 /// creation apply to the result.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct JobUpdate {
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub title: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub title: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub description: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub requirements: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub requirements: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<Vec<SkillInput>>)]
-    pub skills: Option<Option<Vec<SkillInput>>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub skills: Patch<Vec<SkillInput>>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub location: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub location: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub remote: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub remote: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub employment_type: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub employment_type: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub experience_level: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub experience_level: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<i64>)]
-    pub salary_min: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub salary_min: Patch<i64>,
+    #[serde(default)]
     #[schema(value_type = Option<i64>)]
-    pub salary_max: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub salary_max: Patch<i64>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub currency: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub currency: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<Vec<QuestionInput>>)]
-    pub screening_questions: Option<Option<Vec<QuestionInput>>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub screening_questions: Patch<Vec<QuestionInput>>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub status: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub status: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<DateTime<Utc>>)]
-    pub closes_at: Option<Option<DateTime<Utc>>>,
+    pub closes_at: Patch<DateTime<Utc>>,
     /// 1–365; `null` restores the default (7).
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(default)]
     #[schema(value_type = Option<i64>)]
-    pub stuck_after_days: Option<Option<i64>>,
+    pub stuck_after_days: Patch<i64>,
 }
 
 /// The company of a job, as listings show it.
@@ -395,49 +390,49 @@ impl Fields {
     }
 
     fn apply(&mut self, u: JobUpdate) {
-        if let Some(x) = u.title {
+        if let Some(x) = u.title.into_option() {
             self.title = x.as_deref().and_then(clean);
         }
-        if let Some(x) = u.description {
+        if let Some(x) = u.description.into_option() {
             self.description = x.as_deref().and_then(keep_text);
         }
-        if let Some(x) = u.requirements {
+        if let Some(x) = u.requirements.into_option() {
             self.requirements = x.as_deref().and_then(keep_text);
         }
-        if let Some(x) = u.skills {
+        if let Some(x) = u.skills.into_option() {
             self.skills = x.unwrap_or_default();
         }
-        if let Some(x) = u.location {
+        if let Some(x) = u.location.into_option() {
             self.location = x.as_deref().and_then(clean);
         }
-        if let Some(x) = u.remote {
+        if let Some(x) = u.remote.into_option() {
             self.remote = x.as_deref().and_then(clean_lower);
         }
-        if let Some(x) = u.employment_type {
+        if let Some(x) = u.employment_type.into_option() {
             self.employment_type = x.as_deref().and_then(clean_lower);
         }
-        if let Some(x) = u.experience_level {
+        if let Some(x) = u.experience_level.into_option() {
             self.experience_level = x.as_deref().and_then(clean_lower);
         }
-        if let Some(x) = u.salary_min {
+        if let Some(x) = u.salary_min.into_option() {
             self.salary_min = x;
         }
-        if let Some(x) = u.salary_max {
+        if let Some(x) = u.salary_max.into_option() {
             self.salary_max = x;
         }
-        if let Some(x) = u.currency {
+        if let Some(x) = u.currency.into_option() {
             self.currency = x.as_deref().and_then(clean);
         }
-        if let Some(x) = u.screening_questions {
+        if let Some(x) = u.screening_questions.into_option() {
             self.questions = x.unwrap_or_default();
         }
-        if let Some(x) = u.status {
+        if let Some(x) = u.status.into_option() {
             self.status = x.as_deref().and_then(clean_lower);
         }
-        if let Some(x) = u.closes_at {
+        if let Some(x) = u.closes_at.into_option() {
             self.closes_at = x;
         }
-        if let Some(x) = u.stuck_after_days {
+        if let Some(x) = u.stuck_after_days.into_option() {
             self.stuck_after_days = x.unwrap_or(STUCK_AFTER_DAYS_DEFAULT);
         }
     }
@@ -965,7 +960,7 @@ pub async fn update(
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let current = editable_job(&txn, id, actor.id).await?;
-    let closes_at_changed = input.closes_at.is_some();
+    let closes_at_changed = !input.closes_at.is_absent();
     let mut f = Fields::of(&current);
     f.apply(input);
     let (skills, questions) = f.validate(now, closes_at_changed)?;

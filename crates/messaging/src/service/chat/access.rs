@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 use vertechie_accounts::model::user;
 use vertechie_kernel::bus::Event;
+use vertechie_kernel::text::{has_control, is_unwanted_control};
 use vertechie_kernel::{AppError, AppResult, AppState, FieldError, UserId};
 
 use super::{
@@ -170,10 +171,7 @@ pub(super) fn check_body(errors: &mut Vec<FieldError>, field: &str, body: &str) 
             field,
             format!("must be at most {BODY_MAX} characters"),
         ));
-    } else if body
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    } else if body.chars().any(is_unwanted_control) {
         errors.push(FieldError::new(
             field,
             "must not contain control characters",
@@ -193,7 +191,7 @@ pub(super) fn check_name(errors: &mut Vec<FieldError>, name: &str) -> String {
             "name",
             format!("must be at most {NAME_MAX} characters"),
         ));
-    } else if name.chars().any(char::is_control) {
+    } else if has_control(name) {
         errors.push(FieldError::new("name", "must be one line of text"));
     }
     name.to_owned()
@@ -207,7 +205,7 @@ pub(super) fn check_topic(errors: &mut Vec<FieldError>, topic: Option<&str>) -> 
             "topic",
             format!("must be at most {TOPIC_MAX} characters"),
         ));
-    } else if topic.chars().any(char::is_control) {
+    } else if has_control(topic) {
         errors.push(FieldError::new("topic", "must be one line of text"));
     }
     Some(topic.to_owned())

@@ -187,7 +187,8 @@ pub async fn update_room(
     let topic = input
         .topic
         .as_ref()
-        .map(|t| check_topic(&mut errors, t.as_deref()));
+        .into_option()
+        .map(|t| check_topic(&mut errors, t.map(String::as_str)));
     fail_on(errors)?;
     let mut am: room::ActiveModel = access.room.into();
     if let Some(name) = name {
