@@ -18,6 +18,7 @@ pub mod mail;
 pub mod middleware;
 mod migrations;
 pub mod module;
+pub mod money;
 pub mod notify;
 pub mod ops;
 pub mod queue;

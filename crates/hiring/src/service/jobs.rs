@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use vertechie_accounts::service::profile;
 use vertechie_kernel::db::begin_write;
+use vertechie_kernel::money::Currency;
 use vertechie_kernel::queue::TaskHandler;
 use vertechie_kernel::text::{clean, clean_text};
 use vertechie_kernel::{
@@ -40,6 +41,9 @@ pub const CLOSE_STALE_JOBS: &str = "hiring.close_stale_jobs";
 pub const CLOSE_STALE_EVERY_HOURS: i64 = 24;
 /// Default days in a stage before an application counts as stuck.
 pub const STUCK_AFTER_DAYS_DEFAULT: i64 = 7;
+/// The largest `salary_at_least` (whole units): times the 10,000 minor units of the finest
+/// currency it still fits an `i64`.
+pub const SALARY_AT_LEAST_MAX: i64 = 1_000_000_000_000;
 
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 20_000;
@@ -132,10 +136,10 @@ pub struct JobCreate {
     pub employment_type: Option<String>,
     /// fresher | junior | mid | senior
     pub experience_level: Option<String>,
-    /// Minor units (cents); needs `currency`.
+    /// Minor units of `currency` (cents for EUR, yen for JPY, fils for KWD); needs `currency`.
     pub salary_min: Option<i64>,
     pub salary_max: Option<i64>,
-    /// Three upper-case letters (ISO 4217).
+    /// An ISO 4217 code in upper case (EUR, JPY, KWD…).
     pub currency: Option<String>,
     pub screening_questions: Option<Vec<QuestionInput>>,
     /// draft (default) | open | closed
@@ -272,6 +276,9 @@ pub struct JobSearch {
     pub company: Option<String>,
     /// The top of the pay range reaches this (minor units); jobs without a salary are left out.
     pub salary_min: Option<i64>,
+    /// The top of the pay range reaches this many whole units of the job's own currency
+    /// (60000 is €60,000 for a job in EUR and ¥60,000 for one in JPY); at most 10¹².
+    pub salary_at_least: Option<i64>,
     /// Posted within this many days.
     pub posted_within: Option<u32>,
     /// relevance (default) | newest | salary
@@ -493,9 +500,9 @@ impl Fields {
         }
         match &self.currency {
             Some(c) => v.check(
-                c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase()),
+                Currency::parse(c).is_some(),
                 "currency",
-                "must be three upper-case letters (ISO 4217)",
+                "must be an ISO 4217 currency code in upper case, like EUR",
             ),
             None if self.salary_min.is_some() || self.salary_max.is_some() => {
                 v.add("currency", "is required with a salary")
@@ -1081,6 +1088,14 @@ async fn search_jobs(state: &AppState, s: &JobSearch) -> AppResult<Page<JobView>
     if s.salary_min.is_some_and(|x| x < 0) {
         return Err(bad_query("salary_min", "must not be negative"));
     }
+    if s.salary_at_least
+        .is_some_and(|x| !(0..=SALARY_AT_LEAST_MAX).contains(&x))
+    {
+        return Err(bad_query(
+            "salary_at_least",
+            "must be between 0 and 1000000000000",
+        ));
+    }
     let query = JobQuery {
         terms: search::fts_terms(s.q.as_deref().unwrap_or_default()),
         location: s.location.as_deref().and_then(clean_lower),
@@ -1095,6 +1110,7 @@ async fn search_jobs(state: &AppState, s: &JobSearch) -> AppResult<Page<JobView>
         company_id,
         company_slug,
         salary_min: s.salary_min,
+        salary_at_least: s.salary_at_least,
         posted_since: s
             .posted_within
             .map(|d| now - Duration::days(i64::from(d.min(36_500)))),

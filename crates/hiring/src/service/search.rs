@@ -125,6 +125,8 @@ pub struct JobQuery {
     pub company_slug: Option<String>,
     /// The top of the job's range (or its minimum when there is no top) must reach this.
     pub salary_min: Option<i64>,
+    /// … or this many whole units of the job's own currency.
+    pub salary_at_least: Option<i64>,
     pub posted_since: Option<chrono::DateTime<chrono::Utc>>,
     pub now: chrono::DateTime<chrono::Utc>,
     pub sort: Sort,
@@ -221,6 +223,13 @@ pub async fn search<C: ConnectionTrait>(conn: &C, q: &JobQuery) -> Result<(Vec<U
         wh.push(format!(
             "COALESCE(j.salary_max, j.salary_min) >= {}",
             p.push(min)
+        ));
+    }
+    if let Some(major) = q.salary_at_least {
+        wh.push(format!(
+            "COALESCE(j.salary_max, j.salary_min) >= {} * {}",
+            p.push(major),
+            vertechie_kernel::money::minor_per_major_sql("j.currency")
         ));
     }
     if let Some(since) = q.posted_since {
