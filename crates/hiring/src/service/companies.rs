@@ -467,7 +467,7 @@ pub async fn update(
     Ok(CompanyView::from(&row))
 }
 
-/// Only owners delete a company; its memberships go with it.
+/// Only owners delete a company; its memberships, jobs and their search entries go with it.
 pub async fn delete(state: &AppState, actor: &CurrentUser, id: Uuid) -> AppResult<()> {
     let txn = begin_write(&state.db).await?;
     lock_company(&txn, id).await?;
@@ -483,6 +483,8 @@ pub async fn delete(state: &AppState, actor: &CurrentUser, id: Uuid) -> AppResul
         .filter(company_member::Column::CompanyId.eq(id))
         .exec(&txn)
         .await?;
+    // Its jobs go by the cascading foreign key; their search entries must go with them.
+    crate::service::search::unindex_company(&txn, id).await?;
     company::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
     crate::service::search_cache::jobs_changed(state);

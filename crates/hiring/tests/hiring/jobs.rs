@@ -1181,6 +1181,50 @@ async fn search_index_rows_are_keyed_by_job() {
     assert_eq!(rows(&app, id).await, (1, 1));
 }
 
+/// Deleting a company takes its jobs (a cascading foreign key) and their search entries with
+/// it. On SQLite the FTS5 table has no foreign key, so the delete removes them itself; on
+/// PostgreSQL the entries live in the job rows.
+#[tokio::test]
+async fn deleting_a_company_leaves_no_search_entries() {
+    let app = spawn().await;
+    let ada = register(&app, "ada").await;
+    let acme = company(&app, &ada, "Acme").await;
+    let other = company(&app, &ada, "Other").await;
+    let mut gone = Vec::new();
+    for title in ["Zebra keeper", "Okapi keeper"] {
+        gone.push(create_job(&app, &ada.token, with(job(&acme), json!({"title": title}))).await);
+    }
+    let kept = create_job(
+        &app,
+        &ada.token,
+        with(job(&other), json!({"title": "Quokka keeper"})),
+    )
+    .await;
+    let index = vertechie_hiring::service::search::JOB_INDEX;
+    let entries = |ids: &[String]| {
+        let db = app.state.db.clone();
+        let ids: Vec<uuid::Uuid> = ids.iter().map(|i| i.parse().unwrap()).collect();
+        async move { index.count(&db, &ids).await.unwrap() }
+    };
+    assert_eq!(entries(&gone).await, 2);
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/companies/{acme}"),
+        &ada.token,
+        None,
+    )
+    .await
+    .expect(204);
+    assert_eq!(
+        entries(&gone).await,
+        0,
+        "the deleted company's jobs are unindexed"
+    );
+    assert_eq!(entries(std::slice::from_ref(&kept)).await, 1);
+    assert_eq!(titles(&search(&app, "q=keeper").await), ["Quokka keeper"]);
+}
+
 /// Search pages are cached per instance, and every write through the services shows at once:
 /// new, edited and closed jobs, renamed companies; time-based flags follow the clock.
 #[tokio::test]
