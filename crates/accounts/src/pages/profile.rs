@@ -773,7 +773,7 @@ pub async fn public_page(
         Ok(p) => p,
         Err(e) => return ctx.fail(e),
     };
-    let name = p.full_name.clone().unwrap_or_else(|| p.username.clone());
+    let name = crate::people::display_name(p.full_name.as_deref(), &p.username);
     let page = PublicPage {
         ctx: &ctx,
         initials: initials(&name),

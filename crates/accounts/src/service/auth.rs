@@ -177,10 +177,7 @@ async fn queue_verification_mail(
     )
     .await?;
     let link = format!("{}/verify-email?token={token}", state.config.public_base());
-    let greeting = user
-        .full_name
-        .clone()
-        .unwrap_or_else(|| user.username.clone());
+    let greeting = crate::people::display_name(user.full_name.as_deref(), &user.username);
     state
         .mailer
         .queue(
@@ -935,10 +932,7 @@ impl SessionStore {
             session: SessionId(sid),
             roles: super::parse_roles(&row.roles),
             tier: row.tier.parse().unwrap_or_default(),
-            display_name: row
-                .full_name
-                .clone()
-                .unwrap_or_else(|| row.username.clone()),
+            display_name: crate::people::display_name(row.full_name.as_deref(), &row.username),
             username: row.username.clone(),
         })
     }

@@ -9,6 +9,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use vertechie_accounts::people;
 use vertechie_kernel::audit::{AuditEntry, record};
 use vertechie_kernel::db::{begin_write, like_escape};
 use vertechie_kernel::text::{clean, clean_text, is_http_url};
@@ -274,12 +275,16 @@ async fn free_slug<C: ConnectionTrait>(conn: &C, base: &str) -> AppResult<String
     Err(slug_taken())
 }
 
-/// Creates a company; the creator becomes its owner.
+/// Creates a company; the creator becomes its owner. Needs a verified email address (403
+/// `EMAIL_NOT_VERIFIED`).
 pub async fn create(
     state: &AppState,
     actor: &CurrentUser,
     input: CompanyCreate,
 ) -> AppResult<CompanyView> {
+    people::live(&state.db, actor.id.0)
+        .await?
+        .require_verified_email("create a company")?;
     let fields = Fields {
         name: input.name.as_deref().and_then(clean),
         slug: input.slug.as_deref().and_then(clean_slug),

@@ -13,6 +13,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use vertechie_accounts::people;
 use vertechie_accounts::service::profile;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::money::Currency;
@@ -855,7 +856,8 @@ async fn editable_job<C: ConnectionTrait>(
 
 // ---- create, read, change, delete ----
 
-/// Owners, admins and recruiters of the company post a job.
+/// Owners, admins and recruiters of the company post a job (any status), with a verified email
+/// address (403 `EMAIL_NOT_VERIFIED`).
 pub async fn create(state: &AppState, actor: &CurrentUser, input: JobCreate) -> AppResult<JobView> {
     let now = state.clock.now();
     let Some(company_id) = input.company_id else {
@@ -866,6 +868,9 @@ pub async fn create(state: &AppState, actor: &CurrentUser, input: JobCreate) -> 
         .await?
         .ok_or_else(|| AppError::field("company_id", "no such company"))?;
     require_role(&state.db, company_id, actor.id, EDITORS, Refusal::Forbidden).await?;
+    people::live(&state.db, actor.id.0)
+        .await?
+        .require_verified_email("post jobs")?;
     let fields = Fields::from_create(input);
     let (skills, questions) = fields.validate(now, true)?;
     let status = fields.status.clone().unwrap_or_else(|| "draft".to_owned());
@@ -957,7 +962,7 @@ async fn match_of(state: &AppState, user: UserId, j: &job::Model) -> AppResult<M
 }
 
 /// Editors change a job; the result must pass every creation rule (`closes_at` is checked for
-/// the future only when it changes).
+/// the future only when it changes). Opening it needs a verified email address.
 pub async fn update(
     state: &AppState,
     actor: &CurrentUser,
@@ -973,6 +978,11 @@ pub async fn update(
     let (skills, questions) = f.validate(now, closes_at_changed)?;
     let status = f.status.clone().unwrap_or_else(|| current.status.clone());
     let opening = status == "open" && current.status != "open";
+    if opening {
+        people::live(&txn, actor.id.0)
+            .await?
+            .require_verified_email("open a job")?;
+    }
 
     let mut row = current.clone().into_active_model();
     row.title = Set(f.title.unwrap_or_default());

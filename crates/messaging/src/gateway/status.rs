@@ -1,13 +1,11 @@
 //! Presence as the REST API shows it (who of some users is online, who is watching a room), and
 //! the database look-ups the gateway needs for its frames (member counts, user names).
 
-use std::collections::HashMap;
-
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use vertechie_accounts::model::user;
+use vertechie_accounts::people;
 use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, FieldError};
 
 use super::gateway;
@@ -103,17 +101,12 @@ pub(crate) async fn member_count(state: &AppState, room: Uuid) -> AppResult<u64>
 
 /// `UserRef`s of `ids` (deleted accounts left out), in the order given.
 pub(crate) async fn user_refs(state: &AppState, ids: &[Uuid]) -> AppResult<Vec<UserRef>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = user::Entity::find()
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .filter(user::Column::DeletedAt.is_null())
-        .all(&state.db)
-        .await?;
-    let mut by_id: HashMap<Uuid, UserRef> =
-        rows.iter().map(|u| (u.id, chat::user_ref(u))).collect();
-    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    let people = people::briefs(&state.db, ids.iter().copied()).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| people.get(id).filter(|p| !p.deleted))
+        .map(chat::user_ref)
+        .collect())
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@ use sea_orm::sea_query::SelectStatement;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
-use vertechie_accounts::model::user;
+use vertechie_accounts::people::{self, PersonBrief};
 use vertechie_kernel::bus::Event;
 use vertechie_kernel::text::{has_control, is_unwanted_control};
-use vertechie_kernel::{AppError, AppResult, AppState, FieldError, UserId};
+use vertechie_kernel::{AppError, AppResult, AppState, FieldError};
 
 use super::{
     BODY_MAX, DIRECT, NAME_MAX, PUBLIC, RoomRole, TOPIC_EVENT, TOPIC_MAX, TOPIC_MEMBERSHIP,
@@ -139,23 +139,31 @@ pub(super) async fn readable_message<C: ConnectionTrait>(
 }
 
 /// A live (not deleted) user, or 404.
-pub(super) async fn live_user<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<user::Model> {
-    vertechie_accounts::service::find_live_user(conn, UserId(id)).await
+pub(super) async fn live_user<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<PersonBrief> {
+    people::live(conn, id).await
 }
 
-/// Users among `ids` that exist and are not deleted.
-pub(super) async fn live_users<C: ConnectionTrait>(
+/// A user who may be messaged, invited or added: 404 when unknown or deleted, 403
+/// `USER_INACTIVE` when deactivated.
+pub(super) async fn reachable_user<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> AppResult<PersonBrief> {
+    let person = people::live(conn, id).await?;
+    person.require_active()?;
+    Ok(person)
+}
+
+/// Users among `ids` that exist and are active (neither deleted nor deactivated).
+pub(super) async fn active_users<C: ConnectionTrait>(
     conn: &C,
     ids: &[Uuid],
-) -> AppResult<Vec<user::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .filter(user::Column::DeletedAt.is_null())
-        .all(conn)
-        .await?)
+) -> AppResult<Vec<PersonBrief>> {
+    Ok(people::briefs(conn, ids.iter().copied())
+        .await?
+        .into_values()
+        .filter(|p| p.active)
+        .collect())
 }
 
 // ---- input ----
