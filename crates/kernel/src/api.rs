@@ -284,20 +284,15 @@ impl<T> Page<T> {
 ///     bio: Patch<String>,
 /// }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Patch<T> {
     /// Not in the body: leave as is.
+    #[default]
     Absent,
     /// `null`: clear.
     Null,
     /// A value: set.
     Value(T),
-}
-
-impl<T> Default for Patch<T> {
-    fn default() -> Self {
-        Patch::Absent
-    }
 }
 
 impl<T> Patch<T> {
