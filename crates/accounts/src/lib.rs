@@ -4,8 +4,10 @@
 
 mod api;
 mod migrations;
+/// Accounts' own tables. Other domains see people only through [`people`].
 pub mod model;
 mod pages;
+pub mod people;
 pub mod service;
 
 use std::sync::Arc;

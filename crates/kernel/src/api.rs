@@ -271,9 +271,169 @@ impl<T> Page<T> {
     }
 }
 
+/// One field of a PATCH body: left out (leave it as it is), `null` (clear it) or a value (set
+/// it). Declare it with `#[serde(default)]` so a missing field is [`Patch::Absent`]; in the
+/// OpenAPI document it is "the value or null" (with `#[schema(value_type = Option<T>)]` on the
+/// field, as the derive needs for a generic type).
+///
+/// ```ignore
+/// #[derive(Deserialize, ToSchema)]
+/// struct ProfileUpdate {
+///     #[serde(default)]
+///     #[schema(value_type = Option<String>)]
+///     bio: Patch<String>,
+/// }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Patch<T> {
+    /// Not in the body: leave as is.
+    #[default]
+    Absent,
+    /// `null`: clear.
+    Null,
+    /// A value: set.
+    Value(T),
+}
+
+impl<T> Patch<T> {
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Patch::Absent)
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Patch::Null)
+    }
+
+    /// The value, when one is given.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Patch::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_ref(&self) -> Patch<&T> {
+        match self {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Value(v) => Patch::Value(v),
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
+        match self {
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Value(v) => Patch::Value(f(v)),
+        }
+    }
+
+    /// `None` when absent, `Some(None)` for `null`, `Some(Some(v))` for a value: the change to
+    /// apply, if any.
+    pub fn into_option(self) -> Option<Option<T>> {
+        match self {
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Value(v) => Some(Some(v)),
+        }
+    }
+}
+
+/// A field that is always sent (forms): `None` clears, `Some` sets.
+impl<T> From<Option<T>> for Patch<T> {
+    fn from(v: Option<T>) -> Self {
+        match v {
+            Some(v) => Patch::Value(v),
+            None => Patch::Null,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    /// Only called when the field is present (`#[serde(default)]` makes a missing one absent).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(d).map(Patch::from)
+    }
+}
+
+impl<T: Serialize> Serialize for Patch<T> {
+    /// Absent and `null` both serialise as `null` (skip absent fields with
+    /// `#[serde(skip_serializing_if = "Patch::is_absent")]`).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Patch::Value(v) => s.serialize_some(v),
+            _ => s.serialize_none(),
+        }
+    }
+}
+
+impl<T: utoipa::PartialSchema> utoipa::PartialSchema for Patch<T> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .item(T::schema())
+            .description(Some("Left out: unchanged; `null`: cleared; a value: set"))
+            .into()
+    }
+}
+
+impl<T: ToSchema> ToSchema for Patch<T> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        T::name()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        T::schemas(schemas);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patch_tells_absent_from_null() {
+        #[derive(Deserialize, Serialize, Debug)]
+        struct Change {
+            #[serde(default, skip_serializing_if = "Patch::is_absent")]
+            bio: Patch<String>,
+            #[serde(default, skip_serializing_if = "Patch::is_absent")]
+            age: Patch<u32>,
+        }
+        let c: Change = serde_json::from_str(r#"{"bio": null}"#).unwrap();
+        assert!(c.bio.is_null() && c.age.is_absent());
+        assert_eq!(c.bio.clone().into_option(), Some(None));
+        assert_eq!(c.age.clone().into_option(), None);
+        let c: Change = serde_json::from_str(r#"{"bio": "hi", "age": 3}"#).unwrap();
+        assert_eq!(c.bio.value().map(String::as_str), Some("hi"));
+        assert_eq!(c.age.clone().map(|a| a + 1), Patch::Value(4));
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"bio":"hi","age":3}"#
+        );
+        let c: Change = serde_json::from_str("{}").unwrap();
+        assert_eq!(serde_json::to_string(&c).unwrap(), "{}");
+        assert!(serde_json::from_str::<Change>(r#"{"age": "x"}"#).is_err());
+        assert_eq!(Patch::from(Some(1)), Patch::Value(1));
+        assert_eq!(Patch::<i32>::from(None), Patch::Null);
+        assert_eq!(Patch::<i32>::default(), Patch::Absent);
+    }
+
+    #[test]
+    fn patch_schema_is_the_value_or_null() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(Patch::<String>::schema()).unwrap();
+        let items = schema["oneOf"].as_array().unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0]["type"], "null");
+        assert_eq!(items[1]["type"], "string");
+    }
 
     #[test]
     fn pagination_caps_and_computes_pages() {

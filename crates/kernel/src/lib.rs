@@ -18,6 +18,7 @@ pub mod mail;
 pub mod middleware;
 mod migrations;
 pub mod module;
+pub mod money;
 pub mod net;
 pub mod notify;
 pub mod ops;
@@ -27,10 +28,11 @@ pub mod state;
 pub mod storage;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod text;
 
 pub use api::{
     ApiJson, ApiMessage, ApiOk, ApiPath, ApiQuery, Created, Envelope, NoContent, Page, PageQuery,
-    Pagination,
+    Pagination, Patch,
 };
 pub use auth::{CurrentUser, MaybeUser, Role, Tier};
 pub use error::{AppError, AppResult, FieldError, Validator};
@@ -52,7 +54,8 @@ pub fn module() -> Module {
         .api(files::router())
         .migrations(migrations::migrations())
         .every(queue::PURGE_DONE_TASKS, queue::PURGE_EVERY)
-        .every(files::cleanup::SWEEP_UNATTACHED, files::cleanup::SWEEP_EVERY);
+        .every(files::cleanup::SWEEP_UNATTACHED, files::cleanup::SWEEP_EVERY)
+        .on_user_deleted(std::sync::Arc::new(files::cleanup::OwnerDeleted));
     for (kind, handler) in mail::task_handlers()
         .into_iter()
         .chain(queue::task_handlers())

@@ -5,12 +5,12 @@ use vertechie_kernel::{
     ApiJson, ApiOk, ApiPath, AppResult, AppState, Created, CurrentUser, Envelope, NoContent, UserId,
 };
 
-use vertechie_kernel::middleware::Client;
 use crate::service::profile::{
     self as svc, CvInput, CvView, DeleteAccountInput, EducationInput, ExperienceInput,
     ProfileUpdate, SkillInput,
 };
 use crate::service::views::{EducationView, ExperienceView, PublicUserView, SkillView, UserView};
+use vertechie_kernel::middleware::Client;
 
 /// The signed-in user's account.
 #[utoipa::path(get, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])),

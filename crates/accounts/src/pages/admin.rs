@@ -166,7 +166,7 @@ fn row_for(viewer: &CurrentUser, u: UserView) -> UserRow {
         .collect();
     UserRow {
         id: u.id.to_string(),
-        name: u.full_name.clone().unwrap_or_default(),
+        name: crate::people::display_name(u.full_name.as_deref(), &u.username),
         username: u.username.clone(),
         email: u.email.clone(),
         roles: u

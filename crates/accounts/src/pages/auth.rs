@@ -84,11 +84,10 @@ pub async fn signin(
     .await
     {
         Ok(tokens) => {
-            let name = tokens
-                .user
-                .full_name
-                .clone()
-                .unwrap_or_else(|| tokens.user.username.clone());
+            let name = crate::people::display_name(
+                tokens.user.full_name.as_deref(),
+                &tokens.user.username,
+            );
             let mut res = redirect_with_flash(&next, "success", &format!("Welcome back, {name}."));
             set_session_cookie(&state, &mut res, tokens.browser_cookie.as_deref());
             res

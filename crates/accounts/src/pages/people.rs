@@ -104,7 +104,7 @@ pub async fn search(
         .items
         .into_iter()
         .map(|s| {
-            let name = s.full_name.clone().unwrap_or_else(|| s.username.clone());
+            let name = crate::people::display_name(s.full_name.as_deref(), &s.username);
             PersonRow {
                 initials: initials(&name),
                 name,

@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
-use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, UserId};
+use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, Patch, UserId};
 use vertechie_web::{
     CsrfForm, FieldErrors, Page, PageCtx, SignedIn, parse_id, redirect_with_flash, render,
 };
@@ -189,7 +189,7 @@ impl BasicsForm {
     }
 
     fn to_update(&self) -> ProfileUpdate {
-        let some = |s: &String| Some(Some(s.clone()));
+        let some = |s: &String| Patch::Value(s.clone());
         ProfileUpdate {
             full_name: some(&self.full_name),
             bio: some(&self.bio),
@@ -199,13 +199,13 @@ impl BasicsForm {
             experience_level: some(&self.experience_level),
             preferred_career_track: some(&self.preferred_career_track),
             learning_style: some(&self.learning_style),
-            interests: Some(Some(
+            interests: Patch::Value(
                 self.interests
                     .split(',')
                     .map(|s| s.trim().to_owned())
                     .filter(|s| !s.is_empty())
                     .collect(),
-            )),
+            ),
             career_goals: some(&self.career_goals),
         }
     }
@@ -773,7 +773,7 @@ pub async fn public_page(
         Ok(p) => p,
         Err(e) => return ctx.fail(e),
     };
-    let name = p.full_name.clone().unwrap_or_else(|| p.username.clone());
+    let name = crate::people::display_name(p.full_name.as_deref(), &p.username);
     let page = PublicPage {
         ctx: &ctx,
         initials: initials(&name),

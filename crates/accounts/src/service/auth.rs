@@ -13,10 +13,11 @@ use uuid::Uuid;
 use vertechie_kernel::auth::{SessionCheck, SessionStatus, hash_token, new_opaque_token};
 use vertechie_kernel::error::UniqueKey;
 use vertechie_kernel::mail::Email;
+use vertechie_kernel::text::clean;
 use vertechie_kernel::{AppError, AppResult, AppState, Role, SessionId, Tier, UserId, Validator};
 
 use crate::model::{email_token, refresh_token, session, user};
-use crate::service::rules::{check_password, clean, normalize_email, normalize_username};
+use crate::service::rules::{check_password, normalize_email, normalize_username};
 use crate::service::views::{AuthTokens, SessionView, UserView};
 use crate::service::{ClientInfo, lockout, roles_json, roles_of, tier_of};
 
@@ -180,10 +181,7 @@ async fn queue_verification_mail(
     )
     .await?;
     let link = format!("{}/verify-email?token={token}", state.config.public_base());
-    let greeting = user
-        .full_name
-        .clone()
-        .unwrap_or_else(|| user.username.clone());
+    let greeting = crate::people::display_name(user.full_name.as_deref(), &user.username);
     state
         .mailer
         .queue(
@@ -859,10 +857,7 @@ impl SessionStore {
             session: SessionId(sid),
             roles: super::parse_roles(&row.roles),
             tier: row.tier.parse().unwrap_or_default(),
-            display_name: row
-                .full_name
-                .clone()
-                .unwrap_or_else(|| row.username.clone()),
+            display_name: crate::people::display_name(row.full_name.as_deref(), &row.username),
             username: row.username.clone(),
         })
     }

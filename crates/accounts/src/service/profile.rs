@@ -7,16 +7,15 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TryInsertResult,
 };
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use vertechie_kernel::module::UserDeletionHooks;
-use vertechie_kernel::{AppError, AppResult, AppState, UserId, Validator};
+use vertechie_kernel::text::{clean, clean_text, is_http_url};
+use vertechie_kernel::{AppError, AppResult, AppState, Patch, UserId, Validator};
 
 use crate::model::{education, email_token, experience, skill, user};
-use crate::service::rules::{
-    EXPERIENCE_LEVELS, clean, clean_text, is_http_url, is_phone, normalize_skill,
-};
+use crate::service::rules::{EXPERIENCE_LEVELS, is_phone, normalize_skill};
 use crate::service::views::{
     EducationView, ExperienceView, PublicUserView, SkillView, UserView, interests_of,
 };
@@ -26,47 +25,40 @@ pub const MAX_SKILLS: u64 = 100;
 pub const MAX_ENTRIES: u64 = 50;
 pub const MAX_CV_BYTES: usize = 100 * 1024;
 
-/// Distinguishes "absent" (leave as is) from `null` (clear) in PATCH bodies.
-fn patch<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ProfileUpdate {
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub full_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub full_name: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub bio: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub bio: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub avatar_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub avatar_url: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub phone: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub phone: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub education_level: Option<Option<String>>,
+    pub education_level: Patch<String>,
     /// fresher | junior | mid | senior
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub experience_level: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub experience_level: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub preferred_career_track: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub preferred_career_track: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub learning_style: Option<Option<String>>,
+    pub learning_style: Patch<String>,
     // At most 20, each at most 50 characters; duplicates (ignoring case) are dropped.
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
-    pub interests: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub interests: Patch<Vec<String>>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub career_goals: Option<Option<String>>,
+    pub career_goals: Patch<String>,
 }
 
 /// The signed-in user's own account, served from the instance's cache when fresh (see
@@ -88,11 +80,11 @@ pub async fn me(state: &AppState, id: UserId) -> AppResult<UserView> {
 fn one_line(
     v: &mut Validator,
     field: &str,
-    value: &Option<Option<String>>,
+    value: &Patch<String>,
     max: usize,
 ) -> Option<Option<String>> {
-    let value = value.as_ref()?;
-    let cleaned = value.as_deref().and_then(clean);
+    let value = value.as_ref().into_option()?;
+    let cleaned = value.and_then(|s| clean(s));
     v.max_len(cleaned.as_deref(), field, max);
     Some(cleaned)
 }
@@ -100,11 +92,11 @@ fn one_line(
 fn long_text(
     v: &mut Validator,
     field: &str,
-    value: &Option<Option<String>>,
+    value: &Patch<String>,
     max: usize,
 ) -> Option<Option<String>> {
-    let value = value.as_ref()?;
-    let cleaned = value.as_deref().and_then(clean_text);
+    let value = value.as_ref().into_option()?;
+    let cleaned = value.and_then(|s| clean_text(s));
     v.max_len(cleaned.as_deref(), field, max);
     Some(cleaned)
 }
@@ -144,10 +136,10 @@ pub async fn update_me(state: &AppState, id: UserId, input: ProfileUpdate) -> Ap
     let learning_style = one_line(&mut v, "learning_style", &input.learning_style, 50);
     let career_goals = long_text(&mut v, "career_goals", &input.career_goals, 2000);
     // `null` clears the list like `[]`.
-    let interests = input.interests.as_ref().map(|list| {
+    let interests = input.interests.as_ref().into_option().map(|list| {
         let mut out: Vec<String> = Vec::new();
         let mut keys: Vec<String> = Vec::new();
-        for item in list.iter().flatten().filter_map(|s| clean(s)) {
+        for item in list.into_iter().flatten().filter_map(|s| clean(s)) {
             let key = item.to_lowercase();
             if item.chars().count() > 50 {
                 v.add("interests", "each interest must be at most 50 characters");

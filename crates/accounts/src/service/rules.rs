@@ -1,6 +1,8 @@
 //! Input rules for accounts: what a valid email, username, password and profile field is.
+//! General text clean-up (`clean`, `clean_text`, `is_http_url`) is `vertechie_kernel::text`.
 
 use vertechie_kernel::Validator;
+use vertechie_kernel::text::clean;
 
 /// Trimmed and lower-cased; `None` when it is not an address we can mail.
 pub fn normalize_email(raw: &str) -> Option<String> {
@@ -50,26 +52,6 @@ pub fn check_password(v: &mut Validator, field: &str, password: &str, email: &st
 }
 
 pub const EXPERIENCE_LEVELS: [&str; 4] = ["fresher", "junior", "mid", "senior"];
-
-/// Whitespace collapsed, trimmed; empty becomes None.
-pub fn clean(s: &str) -> Option<String> {
-    let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!t.is_empty()).then_some(t)
-}
-
-/// Trimmed (line breaks kept); empty becomes None.
-pub fn clean_text(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_owned())
-}
-
-pub fn is_http_url(s: &str) -> bool {
-    (s.starts_with("https://") || s.starts_with("http://"))
-        && s.len() > "https://".len()
-        && !s
-            .chars()
-            .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
-}
 
 pub fn is_phone(s: &str) -> bool {
     let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
@@ -143,7 +125,5 @@ mod tests {
         assert!(normalize_skill("   ").is_err());
         assert!(is_phone("+44 20 7946 0958"));
         assert!(!is_phone("call me"));
-        assert!(is_http_url("https://example.com/a.png"));
-        assert!(!is_http_url("javascript:alert(1)"));
     }
 }

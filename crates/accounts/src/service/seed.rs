@@ -96,6 +96,11 @@ pub fn demo_email(n: u32) -> String {
     format!("{}@demo.vertechie.test", demo_username(n))
 }
 
+/// The experience level of demo user `n`; deterministic.
+pub fn demo_experience(n: u32) -> &'static str {
+    EXPERIENCE[n as usize % EXPERIENCE.len()]
+}
+
 /// The 2–3 skills (name, level 1–5) of demo user `n`; deterministic.
 pub fn demo_skills(n: u32) -> Vec<(&'static str, i32)> {
     let count = 2 + (n % 2) as usize;
@@ -180,7 +185,7 @@ pub async fn seed_demo(state: &AppState, count: u32, password: &str) -> AppResul
                 avatar_url: Set(None),
                 phone: Set(None),
                 education_level: Set(None),
-                experience_level: Set(Some(EXPERIENCE[i % EXPERIENCE.len()].into())),
+                experience_level: Set(Some(demo_experience(*n).into())),
                 preferred_career_track: Set(Some(TRACKS[i % TRACKS.len()].into())),
                 learning_style: Set(None),
                 interests: Set("[]".into()),

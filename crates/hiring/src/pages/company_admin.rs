@@ -9,12 +9,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use uuid::Uuid;
-use vertechie_accounts::model::user;
-use vertechie_accounts::service::profile;
-use vertechie_kernel::{AppError, AppState, CurrentUser};
+use vertechie_accounts::people;
+use vertechie_kernel::{AppError, AppState, CurrentUser, Patch};
 use vertechie_web::{CsrfForm, FieldErrors, PageCtx, SignedIn, redirect_with_flash, render};
 
 use crate::service::applications::{self as apps, StuckQuery};
@@ -57,14 +55,6 @@ pub(super) fn humanize(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
-    }
-}
-
-/// A person's name as the company pages show it.
-pub(super) fn display_name(full_name: Option<&str>, username: &str) -> String {
-    match full_name.map(str::trim).filter(|n| !n.is_empty()) {
-        Some(n) => n.to_owned(),
-        None => format!("@{username}"),
     }
 }
 
@@ -158,7 +148,7 @@ async fn load_dashboard(
                     .into_iter()
                     .map(|a| StuckRow {
                         id: a.id,
-                        name: display_name(a.candidate.full_name.as_deref(), &a.candidate.username),
+                        name: a.candidate.display_name.clone(),
                         stage: a.stage.name,
                         days: a.days_in_stage,
                     })
@@ -246,7 +236,7 @@ impl CompanyForm {
     }
 
     fn to_update(&self) -> CompanyUpdate {
-        let o = |s: &String| Some(Some(s.clone()));
+        let o = |s: &String| Patch::Value(s.clone());
         CompanyUpdate {
             name: o(&self.name),
             slug: o(&self.slug),
@@ -428,7 +418,7 @@ async fn show_company(
             MemberRow {
                 user_id: m.user_id,
                 username: m.username.clone(),
-                name: display_name(m.full_name.as_deref(), &m.username),
+                name: m.display_name.clone(),
                 role: role_label(m.role),
                 role_value: m.role.as_str(),
                 joined: day(m.joined_at),
@@ -512,19 +502,12 @@ async fn update(
 /// A user by username (an optional leading @) or email address.
 async fn find_person(state: &AppState, who: &str) -> Result<Option<Uuid>, AppError> {
     let who = who.trim();
-    if who.contains('@') && !who.starts_with('@') {
-        let found = user::Entity::find()
-            .filter(user::Column::Email.eq(who.to_lowercase()))
-            .filter(user::Column::DeletedAt.is_null())
-            .one(&state.db)
-            .await?;
-        return Ok(found.map(|u| u.id));
-    }
-    match profile::find_by_username(state, who.trim_start_matches('@')).await {
-        Ok(id) => Ok(Some(id.0)),
-        Err(e) if e.status == StatusCode::NOT_FOUND => Ok(None),
-        Err(e) => Err(e),
-    }
+    let found = if who.contains('@') && !who.starts_with('@') {
+        people::find_by_email(&state.db, who).await?
+    } else {
+        people::find_by_username(&state.db, who).await?
+    };
+    Ok(found.map(|p| p.id))
 }
 
 async fn add_member(
@@ -563,7 +546,7 @@ async fn add_member(
     };
     match members::upsert(&state, &user, id, input).await {
         Ok((m, added)) => {
-            let name = display_name(m.full_name.as_deref(), &m.username);
+            let name = m.display_name.clone();
             let msg = if added {
                 format!("{name} joined as {}.", role_label(m.role).to_lowercase())
             } else {
@@ -608,7 +591,7 @@ async fn change_role(
             "success",
             &format!(
                 "{} is now {}.",
-                display_name(m.full_name.as_deref(), &m.username),
+                m.display_name.clone(),
                 role_label(m.role).to_lowercase()
             ),
         ),

@@ -13,7 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
-use vertechie_kernel::{AppError, AppState, CurrentUser};
+use vertechie_kernel::money::{Currency, Money, MoneyError};
+use vertechie_kernel::{AppError, AppState, CurrentUser, Patch};
 use vertechie_web::{CsrfForm, FieldErrors, PageCtx, SignedIn, redirect_with_flash, render};
 
 use super::company_admin::{field, hide_from_outsiders, humanize, is_form_error, parse_id};
@@ -128,40 +129,24 @@ struct JobForm {
     questions: Vec<QuestionRow>,
 }
 
-/// "6500000" minor units → "65000"; "6500050" → "65000.50".
-fn major(minor: i64) -> String {
-    if minor % 100 == 0 {
-        (minor / 100).to_string()
-    } else {
-        format!("{}.{:02}", minor / 100, (minor % 100).abs())
-    }
+/// The currency the form's amounts are typed in: the form's own, or two decimal places while it
+/// is blank or not a currency code (the service then says what is wrong with it).
+fn form_currency(code: &str) -> Currency {
+    Currency::assume(code.trim()).unwrap_or(Currency::NONE)
 }
 
-/// Major units as typed → minor units. Spaces, commas and underscores are ignored.
-fn parse_money(s: &str) -> Result<Option<i64>, ()> {
-    let t: String = s
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != ',' && *c != '_')
-        .collect();
-    if t.is_empty() {
-        return Ok(None);
+/// Minor units as the form shows them: "6500000" EUR → "65000", "500000" JPY → "500000".
+fn major(minor: i64, currency: Currency) -> String {
+    Money::new(minor, currency).plain()
+}
+
+/// Major units as typed → minor units of the currency; blank is `None`.
+fn parse_money(s: &str, currency: Currency) -> Result<Option<i64>, MoneyError> {
+    match Money::parse(s, currency) {
+        Ok(m) => Ok(Some(m.minor)),
+        Err(MoneyError::Empty) => Ok(None),
+        Err(e) => Err(e),
     }
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t.as_str()),
-    };
-    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
-    let digits = |x: &str| x.chars().all(|c| c.is_ascii_digit());
-    if int.is_empty() || !digits(int) || !digits(frac) || frac.len() > 2 {
-        return Err(());
-    }
-    let int: i64 = int.parse().map_err(|_| ())?;
-    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| ())?;
-    let v = int
-        .checked_mul(100)
-        .and_then(|v| v.checked_add(frac))
-        .ok_or(())?;
-    Ok(Some(if neg { -v } else { v }))
 }
 
 fn knockout_text(v: &Option<Value>) -> String {
@@ -212,6 +197,7 @@ impl JobForm {
     }
 
     fn of(j: &JobView) -> Self {
+        let currency = form_currency(j.currency.as_deref().unwrap_or_default());
         let mut f = Self {
             title: j.title.clone(),
             description: j.description.clone(),
@@ -220,8 +206,8 @@ impl JobForm {
             remote: j.remote.clone(),
             employment_type: j.employment_type.clone(),
             experience_level: j.experience_level.clone().unwrap_or_default(),
-            salary_min: j.salary_min.map(major).unwrap_or_default(),
-            salary_max: j.salary_max.map(major).unwrap_or_default(),
+            salary_min: j.salary_min.map(|m| major(m, currency)).unwrap_or_default(),
+            salary_max: j.salary_max.map(|m| major(m, currency)).unwrap_or_default(),
             currency: j.currency.clone().unwrap_or_default(),
             status: j.status.clone(),
             closes_at: j
@@ -380,6 +366,7 @@ fn parse(f: &mut JobForm, errors: &mut FieldErrors) -> Parsed {
         closes_at: None,
         stuck_after_days: None,
     };
+    let currency = form_currency(&f.currency);
     for (name, out) in [
         ("salary_min", &mut p.salary_min),
         ("salary_max", &mut p.salary_max),
@@ -389,13 +376,10 @@ fn parse(f: &mut JobForm, errors: &mut FieldErrors) -> Parsed {
         } else {
             &f.salary_max
         };
-        match parse_money(typed) {
+        match parse_money(typed, currency) {
             Ok(v) => *out = v,
-            Err(()) => {
-                errors.fields.insert(
-                    name.to_owned(),
-                    "must be an amount, e.g. 65000 or 65000.50".to_owned(),
-                );
+            Err(e) => {
+                errors.fields.insert(name.to_owned(), e.to_string());
             }
         }
     }
@@ -904,7 +888,7 @@ async fn save(
         )
         .await;
     }
-    let set = |s: &str| Some(Some(s.to_owned()));
+    let set = |s: &str| Patch::Value(s.to_owned());
     // An unchanged closing date is not sent: a date already past must not block other edits.
     let same_day = current.closes_at.map(|d| d.format("%Y-%m-%d").to_string())
         == (!f.closes_at.trim().is_empty()).then(|| f.closes_at.trim().to_owned());
@@ -912,18 +896,22 @@ async fn save(
         title: set(&f.title),
         description: set(&f.description),
         requirements: set(&f.requirements),
-        skills: Some(Some(p.skills.clone())),
+        skills: Patch::Value(p.skills.clone()),
         location: set(&f.location),
         remote: set(&f.remote),
         employment_type: set(&f.employment_type),
         experience_level: set(&f.experience_level),
-        salary_min: Some(p.salary_min),
-        salary_max: Some(p.salary_max),
+        salary_min: p.salary_min.into(),
+        salary_max: p.salary_max.into(),
         currency: set(&f.currency),
-        screening_questions: Some(Some(p.questions.clone())),
+        screening_questions: Patch::Value(p.questions.clone()),
         status: set(&f.status),
-        closes_at: if same_day { None } else { Some(p.closes_at) },
-        stuck_after_days: Some(p.stuck_after_days),
+        closes_at: if same_day {
+            Patch::Absent
+        } else {
+            p.closes_at.into()
+        },
+        stuck_after_days: p.stuck_after_days.into(),
     };
     match svc::update(&state, &user, id, input).await {
         Ok(j) => redirect_with_flash(
@@ -1123,17 +1111,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn money_in_major_units() {
-        assert_eq!(parse_money(""), Ok(None));
-        assert_eq!(parse_money("65000"), Ok(Some(6_500_000)));
-        assert_eq!(parse_money("65,000.5"), Ok(Some(6_500_050)));
-        assert_eq!(parse_money(" 1 234.05 "), Ok(Some(123_405)));
-        assert_eq!(parse_money("-5"), Ok(Some(-500)));
+    fn money_in_major_units_of_the_currency() {
+        let eur = form_currency("EUR");
+        assert_eq!(parse_money("", eur), Ok(None));
+        assert_eq!(parse_money("65000", eur), Ok(Some(6_500_000)));
+        assert_eq!(parse_money("65,000.5", eur), Ok(Some(6_500_050)));
+        assert_eq!(parse_money(" 1 234.05 ", eur), Ok(Some(123_405)));
+        assert_eq!(parse_money("-5", eur), Ok(Some(-500)));
         for bad in ["abc", "1.234", "1e5", ".5", "99999999999999999999"] {
-            assert_eq!(parse_money(bad), Err(()), "{bad}");
+            assert!(parse_money(bad, eur).is_err(), "{bad}");
         }
-        assert_eq!(major(6_500_000), "65000");
-        assert_eq!(major(6_500_050), "65000.50");
+        assert_eq!(major(6_500_000, eur), "65000");
+        assert_eq!(major(6_500_050, eur), "65000.50");
+        let jpy = form_currency(" JPY ");
+        assert_eq!(parse_money("500000", jpy), Ok(Some(500_000)));
+        assert!(parse_money("500000.5", jpy).is_err());
+        assert_eq!(major(500_000, jpy), "500000");
+        let kwd = form_currency("KWD");
+        assert_eq!(parse_money("1.5", kwd), Ok(Some(1_500)));
+        assert_eq!(major(1_500, kwd), "1.500");
+        // No currency yet: two decimal places.
+        assert_eq!(parse_money("10.25", form_currency("")), Ok(Some(1_025)));
     }
 
     #[test]

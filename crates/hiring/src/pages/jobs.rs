@@ -14,11 +14,12 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
+use vertechie_kernel::money::{Currency, Money, MoneyError};
 use vertechie_kernel::{AppError, AppState, PageQuery};
 use vertechie_web::page::signin_redirect;
 use vertechie_web::{CsrfForm, FieldErrors, Page, PageCtx, SignedIn, redirect_with_flash, render};
 
-use crate::service::jobs::{self as svc, JobSearch};
+use crate::service::jobs::{self as svc, JobSearch, SALARY_AT_LEAST_MAX};
 use view::{JobCard, ago};
 
 /// Results per page.
@@ -179,17 +180,22 @@ impl SearchParams {
     /// service checks the rest and answers with the API's messages).
     fn to_search(&self) -> Result<JobSearch, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let salary_min = match self.salary_min.replace([',', '_', ' '], "") {
-            s if s.is_empty() => None,
-            s => match s.parse::<f64>() {
-                Ok(x) if x.is_finite() && x.abs() < 1e15 => Some((x * 100.0).round() as i64),
-                _ => {
-                    errors
-                        .fields
-                        .insert("salary_min".into(), "must be an amount, like 60000".into());
-                    None
-                }
-            },
+        // Whole units of each job's own currency: the service compares them per currency.
+        let salary_at_least = match Money::parse(&self.salary_min, Currency::NONE) {
+            Err(MoneyError::Empty) => None,
+            Ok(m)
+                if m.minor >= 0
+                    && m.minor % Currency::NONE.minor_per_major() == 0
+                    && m.minor / Currency::NONE.minor_per_major() <= SALARY_AT_LEAST_MAX =>
+            {
+                Some(m.minor / Currency::NONE.minor_per_major())
+            }
+            _ => {
+                errors
+                    .fields
+                    .insert("salary_min".into(), "must be an amount, like 60000".into());
+                None
+            }
         };
         let posted_within = match self.posted_within.as_str() {
             "" => None,
@@ -216,7 +222,8 @@ impl SearchParams {
             level: opt(&self.level),
             skill: opt(&self.skill),
             company: opt(&self.company),
-            salary_min,
+            salary_min: None,
+            salary_at_least,
             posted_within,
             sort: opt(&self.sort),
             page: Some(self.page()),
@@ -490,7 +497,13 @@ mod tests {
             .to_search()
             .ok()
             .unwrap_or_default();
-        assert_eq!((s.salary_min, s.posted_within), (Some(6_000_000), Some(7)));
+        assert_eq!(
+            (s.salary_at_least, s.salary_min, s.posted_within),
+            (Some(60_000), None, Some(7))
+        );
+        for bad in ["60000.5", "-1", "1e5"] {
+            assert!(params(&[("salary_min", bad)]).to_search().is_err(), "{bad}");
+        }
         let e = params(&[("salary_min", "abc"), ("posted_within", "-1")])
             .to_search()
             .err()

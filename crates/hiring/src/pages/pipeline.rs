@@ -17,7 +17,7 @@ use vertechie_accounts::service::profile;
 use vertechie_kernel::{ApiOk, AppError, AppState, CurrentUser, UserId};
 use vertechie_web::{CsrfForm, FieldErrors, PageCtx, SignedIn, redirect_with_flash, render};
 
-use super::company_admin::{day, display_name, field, humanize, is_form_error, parse_id};
+use super::company_admin::{day, field, humanize, is_form_error, parse_id};
 use crate::service::applications::{
     self as apps, ApplicationSummary, ApplicationView, ApplicationsQuery, BulkRejectInput,
     EventView, MoveInput, NoteInput, RECOMMENDATIONS, REJECT_REASONS, RejectInput, ScorecardInput,
@@ -204,7 +204,7 @@ fn closed_rows(items: Vec<ApplicationSummary>) -> Vec<ClosedRow> {
         .into_iter()
         .map(|a| ClosedRow {
             id: a.id,
-            name: display_name(a.candidate.full_name.as_deref(), &a.candidate.username),
+            name: a.candidate.display_name.clone(),
         })
         .collect()
 }
@@ -271,7 +271,7 @@ async fn show_board(
         };
         col.cards.push(Card {
             id: a.id,
-            name: display_name(a.candidate.full_name.as_deref(), &a.candidate.username),
+            name: a.candidate.display_name.clone(),
             score: a.match_score,
             days: a.days_in_stage,
             applied: day(a.applied_at),
@@ -439,7 +439,7 @@ async fn move_card(
             let name = view
                 .candidate
                 .as_ref()
-                .map(|c| display_name(c.full_name.as_deref(), &c.username))
+                .map(|c| c.display_name.clone())
                 .unwrap_or_else(|| "The application".to_owned());
             redirect_with_flash(
                 &back_or(&back, board_url(view.job.id, "newest")),
@@ -646,10 +646,7 @@ async fn show_drawer(
         Err(e) => return ctx.fail(e),
     };
     let (name, username) = match &app.candidate {
-        Some(c) => (
-            display_name(c.full_name.as_deref(), &c.username),
-            c.username.clone(),
-        ),
+        Some(c) => (c.display_name.clone(), c.username.clone()),
         None => ("Candidate".to_owned(), String::new()),
     };
     let given = app
@@ -737,10 +734,7 @@ async fn show_drawer(
                 .iter()
                 .map(|e| TimelineRow {
                     what: event_text(e),
-                    who: e
-                        .actor
-                        .as_ref()
-                        .map(|a| display_name(a.full_name.as_deref(), &a.username)),
+                    who: e.actor.as_ref().map(|a| a.display_name.clone()),
                     at: e.at.format("%-d %b %Y, %H:%M UTC").to_string(),
                     iso: e.at.to_rfc3339(),
                 })
@@ -750,7 +744,7 @@ async fn show_drawer(
                 .map(|n| NoteRow {
                     author: n
                         .author
-                        .map(|a| display_name(a.full_name.as_deref(), &a.username))
+                        .map(|a| a.display_name.clone())
                         .unwrap_or_else(|| "A former member".to_owned()),
                     body: n.body,
                     at: n.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
@@ -762,7 +756,7 @@ async fn show_drawer(
                 .map(|c| ScorecardRow {
                     interviewer: c
                         .interviewer
-                        .map(|a| display_name(a.full_name.as_deref(), &a.username))
+                        .map(|a| a.display_name.clone())
                         .unwrap_or_else(|| "A former member".to_owned()),
                     recommendation: recommendation_label(&c.recommendation),
                     ratings: c
@@ -880,7 +874,7 @@ async fn reject(
             let name = view
                 .candidate
                 .as_ref()
-                .map(|c| display_name(c.full_name.as_deref(), &c.username))
+                .map(|c| c.display_name.clone())
                 .unwrap_or_else(|| "The candidate".to_owned());
             redirect_with_flash(
                 &format!("/hiring/applications/{id}"),

@@ -14,13 +14,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use vertechie_accounts::model::user;
+use vertechie_accounts::people;
 use vertechie_accounts::service::profile;
-use vertechie_accounts::service::rules::{clean, clean_text};
 use vertechie_kernel::bus::Event;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::error::UniqueKey;
 use vertechie_kernel::notify::{Notice, notify};
+use vertechie_kernel::text::{clean, clean_text};
 use vertechie_kernel::{
     AppError, AppResult, AppState, CurrentUser, Page, PageQuery, UserId, Validator,
 };
@@ -136,11 +136,14 @@ pub struct StuckQuery {
 
 // ---- views ----
 
+/// A person on an application (candidate, note author, interviewer).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PersonBrief {
     pub id: Uuid,
     pub username: String,
     pub full_name: Option<String>,
+    /// How to show them: the full name, else the username ("Deleted user" once deleted).
+    pub display_name: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -277,28 +280,20 @@ fn message_of(a: &application::Model) -> Option<String> {
     }
 }
 
-async fn people<C: ConnectionTrait>(
+/// The people with these ids, through the accounts people API (deleted ones included).
+async fn persons<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = Uuid>,
-) -> AppResult<BTreeMap<Uuid, user::Model>> {
-    let ids: Vec<Uuid> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect())
+) -> AppResult<BTreeMap<Uuid, people::PersonBrief>> {
+    Ok(people::briefs(conn, ids).await?.into_iter().collect())
 }
 
-fn person(u: &user::Model) -> PersonBrief {
+fn person(u: &people::PersonBrief) -> PersonBrief {
     PersonBrief {
         id: u.id,
         username: u.username.clone(),
         full_name: u.full_name.clone(),
+        display_name: u.display_name.clone(),
     }
 }
 
@@ -500,7 +495,7 @@ async fn compute_match(
 async fn hiring_team<C: ConnectionTrait>(
     conn: &C,
     company_id: Uuid,
-) -> AppResult<Vec<user::Model>> {
+) -> AppResult<Vec<people::PersonBrief>> {
     let ids: Vec<Uuid> = company_member::Entity::find()
         .filter(company_member::Column::CompanyId.eq(company_id))
         .filter(company_member::Column::Role.is_in(EDITORS.iter().map(|r| r.as_str())))
@@ -509,7 +504,7 @@ async fn hiring_team<C: ConnectionTrait>(
         .into_iter()
         .map(|m| m.user_id)
         .collect();
-    Ok(people(conn, ids).await?.into_values().collect())
+    Ok(persons(conn, ids).await?.into_values().collect())
 }
 
 /// Tells the candidate about a move or a rejection: one notice, which messaging delivers in-app
@@ -590,7 +585,7 @@ async fn timeline<C: ConnectionTrait>(
         .order_by_asc(application_event::Column::Id)
         .all(conn)
         .await?;
-    let who = people(conn, rows.iter().filter_map(|e| e.actor_id)).await?;
+    let who = persons(conn, rows.iter().filter_map(|e| e.actor_id)).await?;
     Ok(rows
         .into_iter()
         .map(|e| {
@@ -622,7 +617,10 @@ async fn detail<C: ConnectionTrait>(
     let match_result: MatchResult = serde_json::from_str(&a.match_explanation)
         .map_err(|e| AppError::internal(anyhow::anyhow!("match explanation: {e}")))?;
     let candidate = if member {
-        people(conn, [a.user_id]).await?.get(&a.user_id).map(person)
+        persons(conn, [a.user_id])
+            .await?
+            .get(&a.user_id)
+            .map(person)
     } else {
         None
     };
@@ -655,7 +653,7 @@ async fn summaries<C: ConnectionTrait>(
     rows: Vec<application::Model>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<ApplicationSummary>> {
-    let who = people(conn, rows.iter().map(|a| a.user_id)).await?;
+    let who = persons(conn, rows.iter().map(|a| a.user_id)).await?;
     let stage_ids: Vec<Uuid> = rows.iter().map(|a| a.stage_id).collect();
     let stages: BTreeMap<Uuid, stage::Model> = stage::Entity::find()
         .filter(stage::Column::Id.is_in(stage_ids))
@@ -1151,7 +1149,7 @@ pub async fn add_note(
         now,
     )
     .await?;
-    let who = people(&txn, [actor.id.0]).await?;
+    let who = persons(&txn, [actor.id.0]).await?;
     txn.commit().await?;
     Ok(NoteView {
         id: row.id,
@@ -1170,7 +1168,7 @@ pub async fn notes(state: &AppState, actor: &CurrentUser, id: Uuid) -> AppResult
         .order_by_asc(note::Column::Id)
         .all(&state.db)
         .await?;
-    let who = people(&state.db, rows.iter().filter_map(|n| n.author_id)).await?;
+    let who = persons(&state.db, rows.iter().filter_map(|n| n.author_id)).await?;
     Ok(rows
         .into_iter()
         .map(|n| NoteView {
@@ -1182,7 +1180,7 @@ pub async fn notes(state: &AppState, actor: &CurrentUser, id: Uuid) -> AppResult
         .collect())
 }
 
-fn scorecard_view(s: scorecard::Model, who: &BTreeMap<Uuid, user::Model>) -> ScorecardView {
+fn scorecard_view(s: scorecard::Model, who: &BTreeMap<Uuid, people::PersonBrief>) -> ScorecardView {
     ScorecardView {
         id: s.id,
         interviewer: who.get(&s.interviewer_id).map(person),
@@ -1272,7 +1270,7 @@ pub async fn add_scorecard(
         now,
     )
     .await?;
-    let who = people(&txn, [actor.id.0]).await?;
+    let who = persons(&txn, [actor.id.0]).await?;
     txn.commit().await?;
     Ok(scorecard_view(row, &who))
 }
@@ -1299,7 +1297,7 @@ pub async fn scorecards(
         .filter(|s| see_all || s.interviewer_id == actor.id.0)
         .collect();
     let hidden = total - rows.len() as u64;
-    let who = people(&state.db, rows.iter().map(|s| s.interviewer_id)).await?;
+    let who = persons(&state.db, rows.iter().map(|s| s.interviewer_id)).await?;
     Ok(ScorecardList {
         items: rows.into_iter().map(|s| scorecard_view(s, &who)).collect(),
         hidden,

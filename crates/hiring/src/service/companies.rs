@@ -6,15 +6,16 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use vertechie_accounts::service::rules::{clean, clean_text, is_http_url};
+use vertechie_accounts::people;
 use vertechie_kernel::audit::{AuditEntry, record};
 use vertechie_kernel::db::{begin_write, like_escape};
 use vertechie_kernel::error::UniqueKey;
+use vertechie_kernel::text::{clean, clean_text, is_http_url};
 use vertechie_kernel::{
-    AppError, AppResult, AppState, CurrentUser, Page, PageQuery, UserId, Validator,
+    AppError, AppResult, AppState, CurrentUser, Page, PageQuery, Patch, UserId, Validator,
 };
 
 use crate::model::{company, company_member};
@@ -90,41 +91,34 @@ pub struct CompanyCreate {
     pub about: Option<String>,
 }
 
-/// Distinguishes "absent" (leave as is) from `null` (clear) in PATCH bodies.
-fn patch<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// Changes to a company: absent fields stay, `null` clears (name and slug cannot be cleared).
 /// `verified` is not accepted here.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CompanyUpdate {
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub name: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub slug: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub slug: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub logo_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub logo_url: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub website: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub website: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub size: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub size: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub industry: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub industry: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub location: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub location: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub about: Option<Option<String>>,
+    pub about: Patch<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -288,12 +282,16 @@ async fn free_slug<C: ConnectionTrait>(conn: &C, base: &str) -> AppResult<String
     Err(slug_taken())
 }
 
-/// Creates a company; the creator becomes its owner.
+/// Creates a company; the creator becomes its owner. Needs a verified email address (403
+/// `EMAIL_NOT_VERIFIED`).
 pub async fn create(
     state: &AppState,
     actor: &CurrentUser,
     input: CompanyCreate,
 ) -> AppResult<CompanyView> {
+    people::live(&state.db, actor.id.0)
+        .await?
+        .require_verified_email("create a company")?;
     let fields = Fields {
         name: input.name.as_deref().and_then(clean),
         slug: input.slug.as_deref().and_then(clean_slug),
@@ -427,32 +425,32 @@ pub async fn update(
     .await?;
 
     let mut f = Fields::of(&current);
-    if let Some(name) = input.name {
+    if let Some(name) = input.name.into_option() {
         f.name = name.as_deref().and_then(clean);
     }
     let mut v = Validator::new();
-    if let Some(slug) = input.slug {
+    if let Some(slug) = input.slug.into_option() {
         match slug.as_deref().and_then(clean_slug) {
             Some(s) => f.slug = Some(s),
             None => v.add("slug", "cannot be cleared"),
         }
     }
-    if let Some(u) = input.logo_url {
+    if let Some(u) = input.logo_url.into_option() {
         f.logo_url = u.as_deref().and_then(clean_url);
     }
-    if let Some(u) = input.website {
+    if let Some(u) = input.website.into_option() {
         f.website = u.as_deref().and_then(clean_url);
     }
-    if let Some(s) = input.size {
+    if let Some(s) = input.size.into_option() {
         f.size = s.as_deref().and_then(clean);
     }
-    if let Some(s) = input.industry {
+    if let Some(s) = input.industry.into_option() {
         f.industry = s.as_deref().and_then(clean);
     }
-    if let Some(s) = input.location {
+    if let Some(s) = input.location.into_option() {
         f.location = s.as_deref().and_then(clean);
     }
-    if let Some(s) = input.about {
+    if let Some(s) = input.about.into_option() {
         f.about = s.as_deref().and_then(clean_text);
     }
     f.validate(&mut v);
@@ -482,7 +480,7 @@ pub async fn update(
     Ok(CompanyView::from(&row))
 }
 
-/// Only owners delete a company; its memberships go with it.
+/// Only owners delete a company; its memberships, jobs and their search entries go with it.
 pub async fn delete(state: &AppState, actor: &CurrentUser, id: Uuid) -> AppResult<()> {
     let txn = begin_write(&state.db).await?;
     lock_company(&txn, id).await?;
@@ -498,6 +496,8 @@ pub async fn delete(state: &AppState, actor: &CurrentUser, id: Uuid) -> AppResul
         .filter(company_member::Column::CompanyId.eq(id))
         .exec(&txn)
         .await?;
+    // Its jobs go by the cascading foreign key; their search entries must go with them.
+    crate::service::search::unindex_company(&txn, id).await?;
     company::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
     crate::service::search_cache::jobs_changed(state);

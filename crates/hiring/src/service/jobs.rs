@@ -10,15 +10,18 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
 };
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use vertechie_accounts::people;
 use vertechie_accounts::service::profile;
-use vertechie_accounts::service::rules::{clean, clean_text};
 use vertechie_kernel::db::begin_write;
+use vertechie_kernel::money::Currency;
 use vertechie_kernel::queue::TaskHandler;
+use vertechie_kernel::text::{clean, clean_text};
 use vertechie_kernel::{
-    AppError, AppResult, AppState, CurrentUser, FieldError, Page, PageQuery, UserId, Validator,
+    AppError, AppResult, AppState, CurrentUser, FieldError, Page, PageQuery, Patch, UserId,
+    Validator,
 };
 
 use crate::model::{company, job, saved_job};
@@ -39,6 +42,9 @@ pub const CLOSE_STALE_JOBS: &str = "hiring.close_stale_jobs";
 pub const CLOSE_STALE_EVERY_HOURS: i64 = 24;
 /// Default days in a stage before an application counts as stuck.
 pub const STUCK_AFTER_DAYS_DEFAULT: i64 = 7;
+/// The largest `salary_at_least` (whole units): times the 10,000 minor units of the finest
+/// currency it still fits an `i64`.
+pub const SALARY_AT_LEAST_MAX: i64 = 1_000_000_000_000;
 
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 20_000;
@@ -131,10 +137,10 @@ pub struct JobCreate {
     pub employment_type: Option<String>,
     /// fresher | junior | mid | senior
     pub experience_level: Option<String>,
-    /// Minor units (cents); needs `currency`.
+    /// Minor units of `currency` (cents for EUR, yen for JPY, fils for KWD); needs `currency`.
     pub salary_min: Option<i64>,
     pub salary_max: Option<i64>,
-    /// Three upper-case letters (ISO 4217).
+    /// An ISO 4217 code in upper case (EUR, JPY, KWD…).
     pub currency: Option<String>,
     pub screening_questions: Option<Vec<QuestionInput>>,
     /// draft (default) | open | closed
@@ -145,62 +151,56 @@ pub struct JobCreate {
     pub stuck_after_days: Option<i64>,
 }
 
-fn patch<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// Changes to a job: absent fields stay, `null` clears the optional ones. The same rules as
 /// creation apply to the result.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct JobUpdate {
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub title: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub title: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub description: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub requirements: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub requirements: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<Vec<SkillInput>>)]
-    pub skills: Option<Option<Vec<SkillInput>>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub skills: Patch<Vec<SkillInput>>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub location: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub location: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub remote: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub remote: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub employment_type: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub employment_type: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub experience_level: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub experience_level: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<i64>)]
-    pub salary_min: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub salary_min: Patch<i64>,
+    #[serde(default)]
     #[schema(value_type = Option<i64>)]
-    pub salary_max: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub salary_max: Patch<i64>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub currency: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub currency: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<Vec<QuestionInput>>)]
-    pub screening_questions: Option<Option<Vec<QuestionInput>>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub screening_questions: Patch<Vec<QuestionInput>>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub status: Option<Option<String>>,
-    #[serde(default, deserialize_with = "patch")]
+    pub status: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<DateTime<Utc>>)]
-    pub closes_at: Option<Option<DateTime<Utc>>>,
+    pub closes_at: Patch<DateTime<Utc>>,
     /// 1–365; `null` restores the default (7).
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(default)]
     #[schema(value_type = Option<i64>)]
-    pub stuck_after_days: Option<Option<i64>>,
+    pub stuck_after_days: Patch<i64>,
 }
 
 /// The company of a job, as listings show it.
@@ -277,6 +277,9 @@ pub struct JobSearch {
     pub company: Option<String>,
     /// The top of the pay range reaches this (minor units); jobs without a salary are left out.
     pub salary_min: Option<i64>,
+    /// The top of the pay range reaches this many whole units of the job's own currency
+    /// (60000 is €60,000 for a job in EUR and ¥60,000 for one in JPY); at most 10¹².
+    pub salary_at_least: Option<i64>,
     /// Posted within this many days.
     pub posted_within: Option<u32>,
     /// relevance (default) | newest | salary
@@ -395,49 +398,49 @@ impl Fields {
     }
 
     fn apply(&mut self, u: JobUpdate) {
-        if let Some(x) = u.title {
+        if let Some(x) = u.title.into_option() {
             self.title = x.as_deref().and_then(clean);
         }
-        if let Some(x) = u.description {
+        if let Some(x) = u.description.into_option() {
             self.description = x.as_deref().and_then(keep_text);
         }
-        if let Some(x) = u.requirements {
+        if let Some(x) = u.requirements.into_option() {
             self.requirements = x.as_deref().and_then(keep_text);
         }
-        if let Some(x) = u.skills {
+        if let Some(x) = u.skills.into_option() {
             self.skills = x.unwrap_or_default();
         }
-        if let Some(x) = u.location {
+        if let Some(x) = u.location.into_option() {
             self.location = x.as_deref().and_then(clean);
         }
-        if let Some(x) = u.remote {
+        if let Some(x) = u.remote.into_option() {
             self.remote = x.as_deref().and_then(clean_lower);
         }
-        if let Some(x) = u.employment_type {
+        if let Some(x) = u.employment_type.into_option() {
             self.employment_type = x.as_deref().and_then(clean_lower);
         }
-        if let Some(x) = u.experience_level {
+        if let Some(x) = u.experience_level.into_option() {
             self.experience_level = x.as_deref().and_then(clean_lower);
         }
-        if let Some(x) = u.salary_min {
+        if let Some(x) = u.salary_min.into_option() {
             self.salary_min = x;
         }
-        if let Some(x) = u.salary_max {
+        if let Some(x) = u.salary_max.into_option() {
             self.salary_max = x;
         }
-        if let Some(x) = u.currency {
+        if let Some(x) = u.currency.into_option() {
             self.currency = x.as_deref().and_then(clean);
         }
-        if let Some(x) = u.screening_questions {
+        if let Some(x) = u.screening_questions.into_option() {
             self.questions = x.unwrap_or_default();
         }
-        if let Some(x) = u.status {
+        if let Some(x) = u.status.into_option() {
             self.status = x.as_deref().and_then(clean_lower);
         }
-        if let Some(x) = u.closes_at {
+        if let Some(x) = u.closes_at.into_option() {
             self.closes_at = x;
         }
-        if let Some(x) = u.stuck_after_days {
+        if let Some(x) = u.stuck_after_days.into_option() {
             self.stuck_after_days = x.unwrap_or(STUCK_AFTER_DAYS_DEFAULT);
         }
     }
@@ -498,9 +501,9 @@ impl Fields {
         }
         match &self.currency {
             Some(c) => v.check(
-                c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase()),
+                Currency::parse(c).is_some(),
                 "currency",
-                "must be three upper-case letters (ISO 4217)",
+                "must be an ISO 4217 currency code in upper case, like EUR",
             ),
             None if self.salary_min.is_some() || self.salary_max.is_some() => {
                 v.add("currency", "is required with a salary")
@@ -853,7 +856,8 @@ async fn editable_job<C: ConnectionTrait>(
 
 // ---- create, read, change, delete ----
 
-/// Owners, admins and recruiters of the company post a job.
+/// Owners, admins and recruiters of the company post a job (any status), with a verified email
+/// address (403 `EMAIL_NOT_VERIFIED`).
 pub async fn create(state: &AppState, actor: &CurrentUser, input: JobCreate) -> AppResult<JobView> {
     let now = state.clock.now();
     let Some(company_id) = input.company_id else {
@@ -864,6 +868,9 @@ pub async fn create(state: &AppState, actor: &CurrentUser, input: JobCreate) -> 
         .await?
         .ok_or_else(|| AppError::field("company_id", "no such company"))?;
     require_role(&state.db, company_id, actor.id, EDITORS, Refusal::Forbidden).await?;
+    people::live(&state.db, actor.id.0)
+        .await?
+        .require_verified_email("post jobs")?;
     if company.closed_at.is_some() {
         return Err(AppError::conflict(
             "COMPANY_CLOSED",
@@ -961,7 +968,7 @@ async fn match_of(state: &AppState, user: UserId, j: &job::Model) -> AppResult<M
 }
 
 /// Editors change a job; the result must pass every creation rule (`closes_at` is checked for
-/// the future only when it changes).
+/// the future only when it changes). Opening it needs a verified email address.
 pub async fn update(
     state: &AppState,
     actor: &CurrentUser,
@@ -971,12 +978,17 @@ pub async fn update(
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let current = editable_job(&txn, id, actor.id).await?;
-    let closes_at_changed = input.closes_at.is_some();
+    let closes_at_changed = !input.closes_at.is_absent();
     let mut f = Fields::of(&current);
     f.apply(input);
     let (skills, questions) = f.validate(now, closes_at_changed)?;
     let status = f.status.clone().unwrap_or_else(|| current.status.clone());
     let opening = status == "open" && current.status != "open";
+    if opening {
+        people::live(&txn, actor.id.0)
+            .await?
+            .require_verified_email("open a job")?;
+    }
 
     let mut row = current.clone().into_active_model();
     row.title = Set(f.title.unwrap_or_default());
@@ -1092,6 +1104,14 @@ async fn search_jobs(state: &AppState, s: &JobSearch) -> AppResult<Page<JobView>
     if s.salary_min.is_some_and(|x| x < 0) {
         return Err(bad_query("salary_min", "must not be negative"));
     }
+    if s.salary_at_least
+        .is_some_and(|x| !(0..=SALARY_AT_LEAST_MAX).contains(&x))
+    {
+        return Err(bad_query(
+            "salary_at_least",
+            "must be between 0 and 1000000000000",
+        ));
+    }
     let query = JobQuery {
         terms: search::fts_terms(s.q.as_deref().unwrap_or_default()),
         location: s.location.as_deref().and_then(clean_lower),
@@ -1106,6 +1126,7 @@ async fn search_jobs(state: &AppState, s: &JobSearch) -> AppResult<Page<JobView>
         company_id,
         company_slug,
         salary_min: s.salary_min,
+        salary_at_least: s.salary_at_least,
         posted_since: s
             .posted_within
             .map(|d| now - Duration::days(i64::from(d.min(36_500)))),

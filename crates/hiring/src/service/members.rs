@@ -8,10 +8,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use vertechie_accounts::model::user;
-use vertechie_accounts::service::find_live_user;
+use vertechie_accounts::people::{self, PersonBrief};
 use vertechie_kernel::db::begin_write;
-use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, UserId, Validator};
+use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, Validator};
 
 use crate::model::company_member;
 use crate::service::companies::lock_company;
@@ -23,6 +22,8 @@ pub struct MemberView {
     pub user_id: Uuid,
     pub username: String,
     pub full_name: Option<String>,
+    /// How to show them: the full name, else the username.
+    pub display_name: String,
     pub role: CompanyRole,
     pub joined_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -36,11 +37,12 @@ pub struct MemberInput {
     pub role: Option<String>,
 }
 
-fn view(m: &company_member::Model, u: &user::Model) -> Option<MemberView> {
+fn view(m: &company_member::Model, u: &PersonBrief) -> Option<MemberView> {
     Some(MemberView {
         user_id: m.user_id,
         username: u.username.clone(),
         full_name: u.full_name.clone(),
+        display_name: u.display_name.clone(),
         role: CompanyRole::parse(&m.role)?,
         joined_at: m.created_at,
         updated_at: m.updated_at,
@@ -93,14 +95,10 @@ pub async fn list(
         .filter(company_member::Column::CompanyId.eq(company_id))
         .all(&state.db)
         .await?;
-    let users = user::Entity::find()
-        .filter(user::Column::Id.is_in(members.iter().map(|m| m.user_id)))
-        .filter(user::Column::DeletedAt.is_null())
-        .all(&state.db)
-        .await?;
+    let users = people::briefs(&state.db, members.iter().map(|m| m.user_id)).await?;
     let mut out: Vec<MemberView> = members
         .iter()
-        .filter_map(|m| view(m, users.iter().find(|u| u.id == m.user_id)?))
+        .filter_map(|m| view(m, users.get(&m.user_id).filter(|u| !u.deleted)?))
         .collect();
     out.sort_by(|a, b| {
         a.role
@@ -154,7 +152,7 @@ pub async fn upsert(
     let (Some(user_id), Some(role)) = (input.user_id, role) else {
         return Err(AppError::field("body", "is incomplete"));
     };
-    let target = match find_live_user(&txn, UserId(user_id)).await {
+    let target = match people::live(&txn, user_id).await {
         Ok(u) => u,
         Err(e) if e.code == "NOT_FOUND" => return Err(AppError::field("user_id", "no such user")),
         Err(e) => return Err(e),
@@ -187,6 +185,8 @@ pub async fn upsert(
             }
         }
         None => {
+            // Deactivated accounts are not added (a member's role may still change).
+            target.require_active()?;
             let row = company_member::ActiveModel::from(company_member::Model {
                 id: Uuid::now_v7(),
                 company_id,

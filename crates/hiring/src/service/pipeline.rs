@@ -12,9 +12,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use vertechie_accounts::service::rules::clean;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::error::UniqueKey;
+use vertechie_kernel::text::clean;
 use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser};
 
 use crate::model::{application, job, stage};

@@ -13,20 +13,48 @@
 //! and neither stems: a word matches the same jobs on both databases. (SQLite also folds
 //! diacritics, `cafe` finding `café`; PostgreSQL would need the `unaccent` extension.)
 //!
-//! The index is written by [`index_job`] / [`unindex_job`] inside the transaction that changes
-//! the job, so it is never out of step. User input never reaches either query language as
-//! syntax: [`fts_terms`] keeps only runs of letters and digits (any script), lower-cased, at
-//! most [`MAX_TERMS`]; SQLite gets each term double-quoted (`"rust" "async"`, all must match) and
-//! PostgreSQL gets them through `plainto_tsquery`. Input without any letter or digit means no
-//! text filter at all.
+//! The index is [`JOB_INDEX`] (a `kernel::fts::FtsIndex`), written by [`index_job`] /
+//! [`unindex_job`] inside the transaction that changes the job, so it is never out of step;
+//! deleting a company removes its jobs' entries in its transaction ([`unindex_company`]).
+//!
+//! User input never reaches either query language as syntax: [`fts_terms`] keeps only runs of
+//! letters and digits (any script), lower-cased, at most [`MAX_TERMS`]; SQLite gets each term
+//! double-quoted (`"rust" "async"`, all must match) and PostgreSQL gets them through
+//! `plainto_tsquery`. Input without any letter or digit means no text filter at all.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr, Statement};
 use uuid::Uuid;
 
 use crate::model::job;
 
+use vertechie_kernel::fts::{FtsField, FtsIndex, SqlParams as Params};
 pub use vertechie_kernel::fts::{MAX_TERMS, fts_terms};
-use vertechie_kernel::fts::{SqlParams as Params, index_text, sqlite_match, sqlite_rowid};
+
+/// Where jobs are indexed: `job_postings_fts` (SQLite) or `job_postings.search_tsv`
+/// (PostgreSQL); the title counts most, then the skills, then the description.
+pub const JOB_INDEX: FtsIndex = FtsIndex {
+    table: "job_postings",
+    tsv_column: "search_tsv",
+    fts_table: "job_postings_fts",
+    fts_id: "job_id",
+    fields: &[
+        FtsField {
+            column: "title",
+            bm25: 10.0,
+            pg_weight: 'A',
+        },
+        FtsField {
+            column: "body",
+            bm25: 1.0,
+            pg_weight: 'C',
+        },
+        FtsField {
+            column: "skills",
+            bm25: 4.0,
+            pg_weight: 'B',
+        },
+    ],
+};
 
 /// The text the index holds for the job's skills: their names, space separated.
 fn skill_text(job: &job::Model) -> String {
@@ -47,57 +75,32 @@ fn body_text(job: &job::Model) -> String {
 
 /// Writes (or rewrites) the job's entry in the search index. Call in the job's transaction.
 pub async fn index_job<C: ConnectionTrait>(conn: &C, job: &job::Model) -> Result<(), DbErr> {
-    let backend = conn.get_database_backend();
-    match backend {
-        DatabaseBackend::Postgres => {
-            conn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                "UPDATE job_postings SET search_tsv = \
-                   setweight(to_tsvector('simple', $1), 'A') || \
-                   setweight(to_tsvector('simple', $2), 'B') || \
-                   setweight(to_tsvector('simple', $3), 'C') \
-                 WHERE id = $4",
-                [
-                    index_text(&job.title).into(),
-                    index_text(&skill_text(job)).into(),
-                    index_text(&body_text(job)).into(),
-                    job.id.into(),
-                ],
-            ))
-            .await?;
-        }
-        _ => {
-            unindex_job(conn, job.id).await?;
-            conn.execute_raw(Statement::from_sql_and_values(
-                backend,
-                "INSERT INTO job_postings_fts (rowid, job_id, title, body, skills) \
-                 VALUES (?, ?, ?, ?, ?)",
-                [
-                    sqlite_rowid(job.id).into(),
-                    job.id.into(),
-                    index_text(&job.title).into(),
-                    index_text(&body_text(job)).into(),
-                    index_text(&skill_text(job)).into(),
-                ],
-            ))
-            .await?;
-        }
-    }
-    Ok(())
+    JOB_INDEX
+        .upsert(
+            conn,
+            job.id,
+            &[&job.title, &body_text(job), &skill_text(job)],
+        )
+        .await
 }
 
-/// Removes the job from the search index (SQLite; on PostgreSQL the column goes with the row).
+/// Removes the job from the search index. Call in the transaction that deletes the job.
 pub async fn unindex_job<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<(), DbErr> {
-    let backend = conn.get_database_backend();
-    if backend != DatabaseBackend::Postgres {
-        conn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            "DELETE FROM job_postings_fts WHERE rowid = ?",
-            [sqlite_rowid(id).into()],
-        ))
+    JOB_INDEX.remove(conn, id).await
+}
+
+/// Removes the index entries of every job of the company: call in the transaction that deletes
+/// it (its jobs go by a cascading foreign key, which the SQLite FTS5 table does not have).
+pub async fn unindex_company<C: ConnectionTrait>(conn: &C, company_id: Uuid) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let ids: Vec<Uuid> = job::Entity::find()
+        .select_only()
+        .column(job::Column::Id)
+        .filter(job::Column::CompanyId.eq(company_id))
+        .into_tuple()
+        .all(conn)
         .await?;
-    }
-    Ok(())
+    JOB_INDEX.remove_many(conn, &ids).await
 }
 
 /// How results are ordered.
@@ -125,6 +128,8 @@ pub struct JobQuery {
     pub company_slug: Option<String>,
     /// The top of the job's range (or its minimum when there is no top) must reach this.
     pub salary_min: Option<i64>,
+    /// … or this many whole units of the job's own currency.
+    pub salary_at_least: Option<i64>,
     pub posted_since: Option<chrono::DateTime<chrono::Utc>>,
     pub now: chrono::DateTime<chrono::Utc>,
     pub sort: Sort,
@@ -146,44 +151,19 @@ struct CountRow {
 pub async fn search<C: ConnectionTrait>(conn: &C, q: &JobQuery) -> Result<(Vec<Uuid>, u64), DbErr> {
     use sea_orm::FromQueryResult;
     let backend = conn.get_database_backend();
-    let mut p = Params {
-        backend,
-        values: Vec::new(),
-    };
+    let mut p = Params::new(backend);
     let text = !q.terms.is_empty();
     let mut from = "job_postings j".to_owned();
-    // The same matches without the score, for the count: ranking every match of a common word
-    // is most of a text query's cost, and the count does not need it.
+    // The same matches without the score, for the count.
     let mut count_from = from.clone();
-    let mut rank = String::new();
+    let mut best_first = String::new();
     let mut wh = Vec::new();
     if text {
-        match backend {
-            DatabaseBackend::Postgres => {
-                // One table: the GIN index finds the matches, filters apply to the same rows,
-                // and the rank is computed for them only (a join with a ranked subquery made
-                // the planner probe every open job: 320 ms instead of 115 ms at 100,000 jobs).
-                let ph = p.push(q.terms.join(" "));
-                wh.push(format!("j.search_tsv @@ plainto_tsquery('simple', {ph})"));
-                rank = format!("ts_rank(j.search_tsv, plainto_tsquery('simple', {ph}))");
-            }
-            _ => {
-                // CROSS JOIN makes SQLite read the matches first and look each job up by id.
-                // Left to itself, the planner may walk the jobs (by a filter's index) and run the
-                // MATCH once per job: 50 s instead of 0.5 s at 100,000 jobs.
-                let ph = p.push(sqlite_match(&q.terms));
-                from = format!(
-                    "(SELECT job_id AS fid, bm25(job_postings_fts, 0.0, 10.0, 1.0, 4.0) AS score \
-                     FROM job_postings_fts WHERE job_postings_fts MATCH {ph}) f CROSS JOIN job_postings j"
-                );
-                count_from = format!(
-                    "(SELECT job_id AS fid FROM job_postings_fts WHERE job_postings_fts MATCH {ph}) f \
-                     CROSS JOIN job_postings j"
-                );
-                wh.push("j.id = f.fid".to_owned());
-                rank = "f.score".to_owned();
-            }
-        }
+        let m = JOB_INDEX.joined(&mut p, &q.terms, "j");
+        from = m.ranked_from;
+        count_from = m.from;
+        wh.push(m.condition);
+        best_first = m.best_first;
     }
     wh.push("j.status = 'open'".to_owned());
     let now = p.push(q.now);
@@ -223,6 +203,13 @@ pub async fn search<C: ConnectionTrait>(conn: &C, q: &JobQuery) -> Result<(Vec<U
             p.push(min)
         ));
     }
+    if let Some(major) = q.salary_at_least {
+        wh.push(format!(
+            "COALESCE(j.salary_max, j.salary_min) >= {} * {}",
+            p.push(major),
+            vertechie_kernel::money::minor_per_major_sql("j.currency")
+        ));
+    }
     if let Some(since) = q.posted_since {
         wh.push(format!("j.published_at >= {}", p.push(since)));
     }
@@ -241,10 +228,7 @@ pub async fn search<C: ConnectionTrait>(conn: &C, q: &JobQuery) -> Result<(Vec<U
 
     let newest = "j.published_at DESC, j.id DESC";
     let order = match q.sort {
-        Sort::Relevance if text => match backend {
-            DatabaseBackend::Postgres => format!("{rank} DESC, {newest}"),
-            _ => format!("{rank} ASC, {newest}"),
-        },
+        Sort::Relevance if text => format!("{best_first}, {newest}"),
         Sort::Relevance | Sort::Newest => newest.to_owned(),
         Sort::Salary => format!(
             "(COALESCE(j.salary_max, j.salary_min) IS NULL) ASC, COALESCE(j.salary_max, j.salary_min) DESC, {newest}"

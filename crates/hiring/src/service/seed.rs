@@ -9,8 +9,10 @@ use sea_orm::{
 };
 use serde_json::json;
 use uuid::Uuid;
-use vertechie_accounts::model::user;
-use vertechie_accounts::service::seed::{EXPERIENCE, SKILLS, demo_skills, demo_username};
+use vertechie_accounts::people::{self, PersonBrief};
+use vertechie_accounts::service::seed::{
+    EXPERIENCE, SKILLS, demo_experience, demo_skills, demo_username,
+};
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::{AppError, AppResult, AppState, Validator};
 
@@ -111,11 +113,8 @@ fn company_name(n: u32) -> String {
 }
 
 /// Demo user `n`'s id, if that user exists.
-async fn demo_user(state: &AppState, n: u32) -> AppResult<Option<user::Model>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Username.eq(demo_username(n)))
-        .one(&state.db)
-        .await?)
+async fn demo_user(state: &AppState, n: u32) -> AppResult<Option<PersonBrief>> {
+    people::find_by_username(&state.db, &demo_username(n)).await
 }
 
 /// Seeds up to `companies` demo companies (demo user `n` owns company `n`), `jobs` open jobs
@@ -408,10 +407,7 @@ async fn seed_applications(
                 .and_then(ExperienceLevel::parse),
             profile_skills: &profile,
             cv_text: "",
-            candidate_level: candidate
-                .experience_level
-                .as_deref()
-                .and_then(ExperienceLevel::parse),
+            candidate_level: ExperienceLevel::parse(demo_experience(n)),
         });
         // Spread applicants over the pipeline: most wait in the first stage.
         let stage = match i % 10 {

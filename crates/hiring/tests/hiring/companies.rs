@@ -9,7 +9,7 @@ use vertechie_server::testing::spawn;
 
 const PASSWORD: &str = "correct horse battery";
 
-/// A registered, signed-in user.
+/// A registered, signed-in user with a verified address.
 struct User {
     id: String,
     token: String,
@@ -24,6 +24,7 @@ async fn register(app: &TestApp, username: &str) -> User {
         )
         .await;
     res.expect(201);
+    crate::common::verify_email(app, &format!("{username}@example.com")).await;
     User {
         id: res.data()["user"]["id"].as_str().unwrap().to_owned(),
         token: res.data()["access_token"].as_str().unwrap().to_owned(),
@@ -628,6 +629,40 @@ async fn adding_and_changing_roles() {
             (int.id.clone(), "interviewer".into()),
         ]
     );
+}
+
+/// A deactivated account is not added to a company (403 `USER_INACTIVE`); the company's
+/// members stay as they were.
+#[tokio::test]
+async fn deactivated_accounts_are_not_added() {
+    let app = spawn().await;
+    let owner = register(&app, "owner").await;
+    let gone = register(&app, "gone").await;
+    let id = company(&app, &owner, "Acme").await;
+    crate::common::deactivate(&app, &gone.id).await;
+    let res = set_member(&app, &owner.token, &id, &gone.id, "recruiter").await;
+    res.expect_error(403, "USER_INACTIVE");
+    assert!(
+        res.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deactivated"),
+        "{}",
+        res.text
+    );
+    let res = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/companies/{id}/members"),
+        &owner.token,
+        None,
+    )
+    .await;
+    res.expect(200);
+    let members = res.data().as_array().unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["username"], "owner");
+    assert_eq!(members[0]["display_name"], "owner Person");
 }
 
 #[tokio::test]

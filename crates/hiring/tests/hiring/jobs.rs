@@ -1181,6 +1181,114 @@ async fn search_index_rows_are_keyed_by_job() {
     assert_eq!(rows(&app, id).await, (1, 1));
 }
 
+/// Only verified addresses create companies or post and open jobs: 403 `EMAIL_NOT_VERIFIED`
+/// with a message that says what to do. Editing a draft is fine; once the link in the
+/// verification mail is opened, all of it works.
+#[tokio::test]
+async fn unverified_addresses_cannot_create_companies_or_post_jobs() {
+    let app = spawn().await;
+    let owner = register(&app, "owner").await;
+    let una = register_unverified(&app, "una").await;
+    let res = call(
+        &app,
+        Method::POST,
+        "/api/v1/companies",
+        &una.token,
+        Some(json!({"name": "Una Co"})),
+    )
+    .await;
+    res.expect_error(403, "EMAIL_NOT_VERIFIED");
+    let message = res.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Confirm your email address to create a company"),
+        "{message}"
+    );
+
+    // A recruiter of a verified owner's company still needs her own address verified.
+    let acme = company(&app, &owner, "Acme").await;
+    add_member(&app, &owner, &acme, &una, "recruiter").await;
+    for status in ["open", "draft"] {
+        post_job(
+            &app,
+            &una.token,
+            with(job(&acme), json!({"status": status})),
+        )
+        .await
+        .expect_error(403, "EMAIL_NOT_VERIFIED");
+    }
+    let draft = create_job(
+        &app,
+        &owner.token,
+        with(job(&acme), json!({"status": "draft"})),
+    )
+    .await;
+    let path = format!("/api/v1/jobs/{draft}");
+    let edit = |body: Value| call(&app, Method::PATCH, &path, &una.token, Some(body));
+    edit(json!({"title": "Rust Engineer"})).await.expect(200);
+    edit(json!({"status": "open"}))
+        .await
+        .expect_error(403, "EMAIL_NOT_VERIFIED");
+    let res = search(&app, "").await;
+    assert_eq!(res["pagination"]["total"], 0, "nothing was opened");
+
+    verify_email(&app, "una@example.com").await;
+    edit(json!({"status": "open"})).await.expect(200);
+    post_job(&app, &una.token, job(&acme)).await.expect(201);
+    call(
+        &app,
+        Method::POST,
+        "/api/v1/companies",
+        &una.token,
+        Some(json!({"name": "Una Co"})),
+    )
+    .await
+    .expect(201);
+}
+
+/// Deleting a company takes its jobs (a cascading foreign key) and their search entries with
+/// it. On SQLite the FTS5 table has no foreign key, so the delete removes them itself; on
+/// PostgreSQL the entries live in the job rows.
+#[tokio::test]
+async fn deleting_a_company_leaves_no_search_entries() {
+    let app = spawn().await;
+    let ada = register(&app, "ada").await;
+    let acme = company(&app, &ada, "Acme").await;
+    let other = company(&app, &ada, "Other").await;
+    let mut gone = Vec::new();
+    for title in ["Zebra keeper", "Okapi keeper"] {
+        gone.push(create_job(&app, &ada.token, with(job(&acme), json!({"title": title}))).await);
+    }
+    let kept = create_job(
+        &app,
+        &ada.token,
+        with(job(&other), json!({"title": "Quokka keeper"})),
+    )
+    .await;
+    let index = vertechie_hiring::service::search::JOB_INDEX;
+    let entries = |ids: &[String]| {
+        let db = app.state.db.clone();
+        let ids: Vec<uuid::Uuid> = ids.iter().map(|i| i.parse().unwrap()).collect();
+        async move { index.count(&db, &ids).await.unwrap() }
+    };
+    assert_eq!(entries(&gone).await, 2);
+    call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/companies/{acme}"),
+        &ada.token,
+        None,
+    )
+    .await
+    .expect(204);
+    assert_eq!(
+        entries(&gone).await,
+        0,
+        "the deleted company's jobs are unindexed"
+    );
+    assert_eq!(entries(std::slice::from_ref(&kept)).await, 1);
+    assert_eq!(titles(&search(&app, "q=keeper").await), ["Quokka keeper"]);
+}
+
 /// Search pages are cached per instance, and every write through the services shows at once:
 /// new, edited and closed jobs, renamed companies; time-based flags follow the clock.
 #[tokio::test]

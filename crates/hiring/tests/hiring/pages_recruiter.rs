@@ -396,6 +396,62 @@ async fn companies_are_created_edited_and_staffed_through_the_pages() {
 
 // ---- jobs editor and stages ----
 
+/// Salaries are typed in the currency's own units (`kernel::money`): yen have no minor unit,
+/// so 500000 typed is 500000 stored, and it is shown back without decimals.
+#[tokio::test]
+async fn a_yen_salary_is_stored_in_yen_and_shown_without_decimals() {
+    let app = spawn().await;
+    let ada = register(&app, "ada").await;
+    let acme = company(&app, &ada, "Acme").await;
+    let b = browser(&app, "ada").await;
+    let new = format!("/hiring/companies/{acme}/jobs/new");
+    let mut form: Vec<(&str, &str)> = vec![
+        ("title", "Tokyo Backend Engineer"),
+        ("description", "We build things in Tokyo."),
+        ("location", "Tokyo"),
+        ("remote", "onsite"),
+        ("employment_type", "full_time"),
+        ("experience_level", "mid"),
+        ("salary_min", "500000"),
+        ("salary_max", "7,500,000"),
+        ("currency", "JPY"),
+        ("status", "open"),
+    ];
+    let res = b.post_form(&new, &form).await;
+    let to = redirected(&res, "/hiring/jobs/").to_owned();
+    let job = id_after(&to, "/hiring/jobs/").to_owned();
+    let j = api(&app, &ada.token, &format!("/api/v1/jobs/{job}")).await;
+    assert_eq!(
+        (
+            j["salary_min"].as_i64(),
+            j["salary_max"].as_i64(),
+            j["currency"].as_str()
+        ),
+        (Some(500_000), Some(7_500_000), Some("JPY"))
+    );
+    let page = b.get(&format!("/jobs/{job}")).await;
+    has(&page, 200, &["¥500,000 – ¥7,500,000"]);
+    assert!(!page.text.contains("¥5,000 "), "{}", page.text);
+    assert!(!page.text.contains("500,000.00"));
+    has(
+        &b.get(&format!("/hiring/jobs/{job}/edit")).await,
+        200,
+        &["value=\"500000\"", "value=\"7500000\""],
+    );
+    // A fraction of a yen is refused on the form, and nothing more is created.
+    form.retain(|(k, _)| *k != "salary_min");
+    form.push(("salary_min", "500000.5"));
+    has(
+        &b.post_form(&new, &form).await,
+        422,
+        &["id=\"e-salary_min\">must be a whole amount in this currency"],
+    );
+    assert_eq!(
+        api(&app, &ada.token, &format!("/api/v1/jobs?company={acme}")).await["pagination"]["total"],
+        1
+    );
+}
+
 #[tokio::test]
 async fn the_jobs_editor_handles_rows_errors_and_stages() {
     let app = spawn().await;

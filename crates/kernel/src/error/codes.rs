@@ -85,6 +85,11 @@ pub const ERROR_CODES: &[ErrorCode] = &[
         "Direct conversations have exactly two members and no settings to change",
     ),
     code(
+        "EMAIL_NOT_VERIFIED",
+        &[403],
+        "The action needs a verified email address: verify it first (creating companies, posting jobs)",
+    ),
+    code(
         "EMAIL_TAKEN",
         &[409],
         "An account with this email address already exists",
@@ -208,6 +213,11 @@ pub const ERROR_CODES: &[ErrorCode] = &[
         "The request body is larger than body_limit_bytes",
     ),
     code(
+        "QUOTA_EXCEEDED",
+        &[413],
+        "The upload would take your stored files past your quota (see quota_bytes and used_bytes)",
+    ),
+    code(
         "RATE_LIMITED",
         &[429],
         "Too many requests from this client; retry after retry_after seconds",
@@ -311,6 +321,11 @@ pub const ERROR_CODES: &[ErrorCode] = &[
         "UPGRADE_REQUIRED",
         &[426],
         "The WebSocket endpoint was called without a WebSocket handshake",
+    ),
+    code(
+        "USER_INACTIVE",
+        &[403],
+        "That account is deactivated: it cannot be messaged, invited or added",
     ),
     code("USERNAME_TAKEN", &[409], "This username is taken"),
     code(

@@ -238,3 +238,20 @@ pub fn task_handlers() -> Vec<(&'static str, Arc<dyn TaskHandler>)> {
         (DELETE_OBJECTS, Arc::new(DeleteObjectsTask)),
     ]
 }
+
+/// The kernel's account-deletion hook: the person's uploads go (rows in the deletion's
+/// transaction, objects by the queued task once it commits). It runs last, after the domains
+/// above released what referenced the files.
+pub struct OwnerDeleted;
+
+#[async_trait::async_trait]
+impl crate::module::UserDeletionHook for OwnerDeleted {
+    async fn user_deleted(
+        &self,
+        state: &AppState,
+        txn: &DatabaseTransaction,
+        user: UserId,
+    ) -> AppResult<()> {
+        delete_owned_by(state, txn, user).await.map(|_| ())
+    }
+}

@@ -17,17 +17,19 @@ pub struct PresenceQuery {
 }
 
 /// Whether each of the given users is connected right now (on any server), in the order asked.
+/// Only your contacts (people you share a direct conversation or a room of at most 100
+/// members with) and you are looked up; anyone else is reported `offline`.
 #[utoipa::path(get, path = "/api/v1/chat/presence", tag = "chat", security(("bearer" = [])), params(PresenceQuery),
-    responses((status = 200, description = "Each user's status", body = Envelope<Vec<PresenceView>>),
+    responses((status = 200, description = "Each user's status (`offline` for anyone not your contact)", body = Envelope<Vec<PresenceView>>),
         (status = 401, description = "Not signed in"),
         (status = 422, description = "VALIDATION_ERROR: user_ids missing, malformed or more than 100")))]
 pub async fn presence(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     ApiQuery(q): ApiQuery<PresenceQuery>,
 ) -> AppResult<ApiOk<Vec<PresenceView>>> {
     let ids = status::parse_user_ids(q.user_ids.as_deref())?;
-    status::presence_of(&state, &ids).await.map(ApiOk)
+    status::presence_of(&state, &user, &ids).await.map(ApiOk)
 }
 
 /// Who has the room open right now (sent `join_room` on a socket), with the member count;

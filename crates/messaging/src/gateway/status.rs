@@ -1,13 +1,13 @@
-//! Presence as the REST API shows it (who of some users is online, who is watching a room), and
-//! the database look-ups the gateway needs for its frames (member counts, user names).
+//! Presence as the REST API shows it (which of your contacts are online, who is watching a
+//! room), and the look-ups the gateway needs for its frames (member counts, user names).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use vertechie_accounts::model::user;
+use vertechie_accounts::people;
 use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, FieldError};
 
 use super::gateway;
@@ -67,15 +67,38 @@ pub fn parse_user_ids(raw: Option<&str>) -> AppResult<Vec<Uuid>> {
     Ok(ids)
 }
 
-/// The online status of each of `ids` (unknown users are offline).
-pub async fn presence_of(state: &AppState, ids: &[Uuid]) -> AppResult<Vec<PresenceView>> {
-    let online = gateway(state)?.online(ids).await?;
+/// The online status of each of `ids`, in the order asked, as `me` may know it: only their
+/// presence contacts (`chat::contacts`: people sharing a room of at most
+/// `PRESENCE_ROOM_MAX` members, direct conversations included) and themselves are looked up;
+/// everyone else — strangers, unknown ids — is reported `offline`, so the answer never tells
+/// whether a stranger is connected.
+pub async fn presence_of(
+    state: &AppState,
+    me: &CurrentUser,
+    ids: &[Uuid],
+) -> AppResult<Vec<PresenceView>> {
+    let me = me.id.as_uuid();
+    let contacts: HashSet<Uuid> = chat::contacts(state, me).await?.into_iter().collect();
+    let asked: Vec<Uuid> = ids
+        .iter()
+        .copied()
+        .filter(|id| *id == me || contacts.contains(id))
+        .collect();
+    let online: HashSet<Uuid> = asked
+        .iter()
+        .zip(gateway(state)?.online(&asked).await?)
+        .filter_map(|(id, on)| on.then_some(*id))
+        .collect();
     Ok(ids
         .iter()
-        .zip(online)
-        .map(|(id, on)| PresenceView {
+        .map(|id| PresenceView {
             user_id: *id,
-            status: if on { "online" } else { "offline" }.to_owned(),
+            status: if online.contains(id) {
+                "online"
+            } else {
+                "offline"
+            }
+            .to_owned(),
         })
         .collect())
 }
@@ -103,17 +126,12 @@ pub(crate) async fn member_count(state: &AppState, room: Uuid) -> AppResult<u64>
 
 /// `UserRef`s of `ids` (deleted accounts left out), in the order given.
 pub(crate) async fn user_refs(state: &AppState, ids: &[Uuid]) -> AppResult<Vec<UserRef>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = user::Entity::find()
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .filter(user::Column::DeletedAt.is_null())
-        .all(&state.db)
-        .await?;
-    let mut by_id: HashMap<Uuid, UserRef> =
-        rows.iter().map(|u| (u.id, chat::user_ref(u))).collect();
-    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    let people = people::briefs(&state.db, ids.iter().copied()).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| people.get(id).filter(|p| !p.deleted))
+        .map(chat::user_ref)
+        .collect())
 }
 
 #[cfg(test)]

@@ -211,7 +211,9 @@ async fn update(
     }
     let input = RoomUpdate {
         name: Some(f.name.clone()),
-        topic: Some(Some(f.topic.clone()).filter(|t| !t.trim().is_empty())),
+        topic: Some(f.topic.clone())
+            .filter(|t| !t.trim().is_empty())
+            .into(),
     };
     match chat::update_room(&state, &user, id, input).await {
         Ok(room) => redirect_with_flash(

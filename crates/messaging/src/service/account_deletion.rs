@@ -2,7 +2,7 @@
 //! person's notifications, delivery preferences and held notification mails are removed, and
 //! their pending send-later messages are cancelled. Chat messages they wrote stay in their rooms
 //! (conversations keep their sense) and are shown under "Deleted user", since the accounts row
-//! is anonymised; their files are removed by the kernel's hook.
+//! is anonymised; the files attached to them are let go here and removed by the kernel's hook.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
@@ -10,7 +10,8 @@ use vertechie_kernel::module::UserDeletionHook;
 use vertechie_kernel::{AppResult, AppState, UserId};
 
 use crate::model::{
-    chat_scheduled_message, notification, notification_email, notification_preference,
+    chat_message, chat_message_attachment, chat_scheduled_message, notification,
+    notification_email, notification_preference,
 };
 
 pub struct MessagingAccountDeletion;
@@ -47,6 +48,19 @@ impl UserDeletionHook for MessagingAccountDeletion {
             )
             .filter(chat_scheduled_message::Column::AuthorId.eq(user.0))
             .filter(chat_scheduled_message::Column::Status.eq("pending"))
+            .exec(txn)
+            .await?;
+        // Their uploads go with the account (kernel hook): the messages keep their text.
+        chat_message_attachment::Entity::delete_many()
+            .filter(
+                chat_message_attachment::Column::MessageId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(chat_message::Column::Id)
+                        .from(chat_message::Entity)
+                        .and_where(chat_message::Column::AuthorId.eq(user.0))
+                        .to_owned(),
+                ),
+            )
             .exec(txn)
             .await?;
         Ok(())

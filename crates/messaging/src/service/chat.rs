@@ -20,9 +20,10 @@ mod views;
 pub(crate) use views::user_ref;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use vertechie_kernel::Patch;
 
 pub use direct::{conversations, direct_view, send_direct};
 pub use messages::{
@@ -349,13 +350,6 @@ pub struct RoomCreate {
     pub kind: Option<String>,
 }
 
-/// Distinguishes "absent" (leave as is) from `null` (clear) in PATCH bodies.
-fn patch<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// Changes to a room: absent fields stay, `null` clears the topic.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct RoomUpdate {
@@ -363,9 +357,9 @@ pub struct RoomUpdate {
     #[serde(default)]
     pub name: Option<String>,
     /// At most 250 characters; `null` or `""` clears it.
-    #[serde(default, deserialize_with = "patch")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub topic: Option<Option<String>>,
+    pub topic: Patch<String>,
 }
 
 /// `?q=&mine=&page=&limit=`

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use vertechie_accounts::model::user;
+use vertechie_accounts::people::{self, PersonBrief};
 use vertechie_kernel::bus::Event;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::mail::Email;
@@ -266,11 +266,7 @@ pub async fn deliver(state: &AppState, delivery: Delivery) -> anyhow::Result<()>
     let uid = notice.user_id.as_uuid();
     let txn = begin_write(&state.db).await?;
     // Locked (PostgreSQL) so two deliveries to one user decide "mail now or hold" in turn.
-    let Some(recipient) = user::Entity::find_by_id(uid)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-    else {
+    let Some(recipient) = people::lock(&txn, uid).await.map_err(cause)? else {
         tracing::info!(user_id = %uid, kind = %notice.kind, "notification for a user that no longer exists dropped");
         return Ok(());
     };
@@ -304,7 +300,7 @@ pub async fn deliver(state: &AppState, delivery: Delivery) -> anyhow::Result<()>
     } else {
         None
     };
-    if by_email && recipient.deleted_at.is_none() {
+    if by_email && !recipient.deleted {
         let link = link.as_deref().map(|l| absolute_link(state, l));
         email_notice(
             state,
@@ -329,6 +325,11 @@ pub async fn deliver(state: &AppState, delivery: Delivery) -> anyhow::Result<()>
         ));
     }
     Ok(())
+}
+
+/// The cause of a failed look-up, for a job's error log.
+fn cause(mut e: AppError) -> anyhow::Error {
+    e.source.take().unwrap_or_else(|| anyhow::anyhow!("{e}"))
 }
 
 fn absolute_link(state: &AppState, link: &str) -> String {
@@ -357,7 +358,7 @@ fn single_mail_text(body: &str, link: Option<&str>) -> String {
 async fn email_notice<C: ConnectionTrait>(
     state: &AppState,
     txn: &C,
-    recipient: &user::Model,
+    recipient: &PersonBrief,
     kind: &str,
     title: &str,
     body: &str,
@@ -436,17 +437,14 @@ async fn email_notice<C: ConnectionTrait>(
 pub async fn send_digest(state: &AppState, user_id: Uuid) -> anyhow::Result<()> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
-    let recipient = user::Entity::find_by_id(user_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?;
+    let recipient = people::lock(&txn, user_id).await.map_err(cause)?;
     let held = email::Entity::find()
         .filter(email::Column::UserId.eq(user_id))
         .filter(email::Column::SentAt.is_null())
         .order_by_asc(email::Column::Id)
         .all(&txn)
         .await?;
-    let Some(recipient) = recipient.filter(|u| u.deleted_at.is_none()) else {
+    let Some(recipient) = recipient.filter(|u| !u.deleted) else {
         // Deleted (anonymised) accounts get no mail; drop what was held.
         email::Entity::delete_many()
             .filter(email::Column::UserId.eq(user_id))

@@ -1148,6 +1148,103 @@ async fn direct_messages_to_yourself_or_nobody_are_refused() {
     let res = get(&app, &ann, "/api/v1/chat/conversations").await;
     assert_eq!(res.data()["pagination"]["total"], 1);
     assert_ne!(res.data()["items"][0]["other_user"]["username"], "bob");
+    assert_eq!(
+        res.data()["items"][0]["other_user"]["display_name"],
+        "Deleted user"
+    );
+}
+
+/// A deactivated account (an admin set `is_active = false`) is not messaged or invited: 403
+/// `USER_INACTIVE`. Its scheduled messages, and scheduled direct messages to it, fail with the
+/// reason instead of going out. The old conversation can still be read.
+#[tokio::test]
+async fn deactivated_accounts_are_not_messaged_invited_or_sent_for() {
+    let app = spawn().await;
+    let ann = register(&app, "ann").await;
+    let bob = register(&app, "bob").await;
+    let cid = register(&app, "cid").await;
+    let lobby = room(&app, &ann, "Lobby", "public").await;
+    join(&app, &bob, &lobby).await;
+    let inner = room(&app, &ann, "Inner circle", "private").await;
+    dm(&app, &ann, &bob, "hi bob").await;
+    let later = app.state.clock.now() + chrono::Duration::minutes(5);
+    for (who, path, body) in [
+        (
+            &bob,
+            format!("/api/v1/chat/rooms/{lobby}/messages"),
+            "bob, later",
+        ),
+        (
+            &bob,
+            format!("/api/v1/chat/direct/{}/messages", cid.id),
+            "to cid, later",
+        ),
+        (
+            &ann,
+            format!("/api/v1/chat/direct/{}/messages", bob.id),
+            "to bob, later",
+        ),
+    ] {
+        post(&app, who, &path, json!({"body": body, "send_at": later}))
+            .await
+            .expect(202);
+    }
+    deactivate(&app, &bob).await;
+
+    let to_bob = format!("/api/v1/chat/direct/{}/messages", bob.id);
+    let res = post(&app, &ann, &to_bob, json!({"body": "still there?"})).await;
+    res.expect_error(403, "USER_INACTIVE");
+    assert!(res.text.contains("deactivated"), "{}", res.text);
+    post(
+        &app,
+        &ann,
+        &to_bob,
+        json!({"body": "later?", "send_at": later + chrono::Duration::minutes(5)}),
+    )
+    .await
+    .expect_error(403, "USER_INACTIVE");
+    post(
+        &app,
+        &ann,
+        &format!("/api/v1/chat/rooms/{inner}/members"),
+        json!({"user_id": bob.id}),
+    )
+    .await
+    .expect_error(403, "USER_INACTIVE");
+    let res = get(&app, &ann, &format!("/api/v1/chat/direct/{}", bob.id)).await;
+    res.expect(200);
+    assert_eq!(res.data()["messages"]["items"][0]["body"], "hi bob");
+
+    app.advance(chrono::Duration::minutes(6));
+    wait_until("the three deliveries to fail", || async {
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM chat_scheduled_messages WHERE status = 'failed' \
+             AND error LIKE '%deactivated%'",
+        )
+        .await
+            == 3
+    })
+    .await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM chat_scheduled_messages WHERE message_id IS NOT NULL"
+        )
+        .await,
+        0,
+        "nothing was sent"
+    );
+    assert_eq!(messages(&app, &ann, &lobby, "").await["items"], json!([]));
+    assert_eq!(
+        get(&app, &cid, "/api/v1/chat/conversations").await.data()["pagination"]["total"],
+        0
+    );
+    let failed = get(&app, &ann, "/api/v1/chat/scheduled?status=failed").await;
+    assert_eq!(
+        failed.data()["items"][0]["error"],
+        "the recipient's account is deactivated"
+    );
 }
 
 #[tokio::test]

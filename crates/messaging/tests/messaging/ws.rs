@@ -864,6 +864,61 @@ async fn contacts_see_each_other_come_online_and_go_offline() {
         .expect_error(401, "TOKEN_MISSING");
 }
 
+/// `GET /chat/presence` answers for your contacts (and you) only: anyone else is `offline`,
+/// even when connected, until you share a conversation or a small room.
+#[tokio::test]
+async fn presence_answers_for_contacts_only() {
+    let app = spawn().await;
+    let (alice, bob, _) = pair(&app).await;
+    let stranger = register(&app, "stranger").await;
+    let _a = connect(&app, &alice).await;
+    let _b = connect(&app, &bob).await;
+    let _s = connect(&app, &stranger).await;
+    let ids: Vec<uuid::Uuid> = [&alice, &bob, &stranger]
+        .iter()
+        .map(|u| u.id.parse().unwrap())
+        .collect();
+    common::wait_until("all three to be online", || async {
+        gw(&app).online(&ids).await.unwrap() == [true, true, true]
+    })
+    .await;
+    async fn statuses(app: &TestApp, asker: &User, ids: &[&User]) -> Vec<String> {
+        let query: Vec<&str> = ids.iter().map(|u| u.id.as_str()).collect();
+        let res = get(
+            app,
+            asker,
+            &format!("/api/v1/chat/presence?user_ids={}", query.join(",")),
+        )
+        .await;
+        res.expect(200);
+        res.data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["status"].as_str().unwrap().to_owned())
+            .collect()
+    }
+    let all = [&alice, &bob, &stranger];
+    assert_eq!(
+        statuses(&app, &alice, &all).await,
+        ["online", "online", "offline"]
+    );
+    assert_eq!(
+        statuses(&app, &stranger, &all).await,
+        ["offline", "offline", "online"]
+    );
+    // A first direct message makes them contacts.
+    dm(&app, &stranger, &alice, "hello").await;
+    assert_eq!(
+        statuses(&app, &alice, &all).await,
+        ["online", "online", "online"]
+    );
+    assert_eq!(
+        statuses(&app, &stranger, &all).await,
+        ["online", "offline", "online"]
+    );
+}
+
 /// `GET /chat/rooms/{id}/online` as `user`: (online count, member count, usernames).
 async fn online(app: &TestApp, user: &User, room: &str) -> (u64, u64, Vec<String>) {
     let res = get(app, user, &format!("/api/v1/chat/rooms/{room}/online")).await;

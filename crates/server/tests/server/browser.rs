@@ -944,6 +944,15 @@ const OVERFLOW_JS: &str = r#"(() => {
 async fn journey_hiring() -> Result<()> {
     let app = vertechie_server::testing::spawn().await;
     let recruiter = register(&app, &unique("rhea"), "Rhea Recruiter").await?;
+    // Creating a company and posting a job need a confirmed address.
+    let link = verification_path(&app, &recruiter).await?;
+    ensure!(
+        app.get(&link.replace("/verify-email", "/api/v1/auth/verify-email"))
+            .await
+            .status
+            == 200,
+        "verify the recruiter's address"
+    );
     let candidate_name = unique("cleo");
     let candidate = register(&app, &candidate_name, "Cleo Candidate").await?;
     // The candidate's skills (set-up through the API).

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
+use vertechie_kernel::money::{Currency, Money};
 
 use crate::service::jobs::JobView;
 use crate::service::matching::{LevelFit, MatchResult, SkillSource};
@@ -112,46 +113,12 @@ pub fn status_label(status: &str) -> &'static str {
     }
 }
 
-/// Currencies whose minor unit is the major unit (no cents).
-const ZERO_DECIMAL: [&str; 8] = ["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"];
-
-fn symbol(currency: &str) -> Option<&'static str> {
-    Some(match currency {
-        "USD" => "$",
-        "EUR" => "€",
-        "GBP" => "£",
-        "INR" => "₹",
-        "JPY" => "¥",
-        _ => return None,
-    })
-}
-
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// An amount in minor units as people read it: "€60,000", "USD 1,234.50", "CHF 90,000".
+/// An amount in minor units as people read it, in its currency's decimal places
+/// (`kernel::money`): "€60,000", "$1,234.50", "¥500,000", "KWD 1.500", "CHF 90,000".
 pub fn money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    let amount = if ZERO_DECIMAL.contains(&currency) {
-        group_thousands(abs)
-    } else if abs.is_multiple_of(100) {
-        group_thousands(abs / 100)
-    } else {
-        format!("{}.{:02}", group_thousands(abs / 100), abs % 100)
-    };
-    match symbol(currency) {
-        Some(s) => format!("{sign}{s}{amount}"),
-        None => format!("{sign}{currency} {amount}"),
+    match Currency::assume(currency) {
+        Some(c) => Money::new(minor, c).display(),
+        None => format!("{currency} {minor}"),
     }
 }
 
@@ -367,6 +334,7 @@ mod tests {
         assert_eq!(money(123_450, "USD"), "$1,234.50");
         assert_eq!(money(9_000_000, "CHF"), "CHF 90,000");
         assert_eq!(money(500_000, "JPY"), "¥500,000");
+        assert_eq!(money(1_500, "KWD"), "KWD 1.500");
         assert_eq!(money(0, "GBP"), "£0");
         assert_eq!(
             salary_range(Some(6_000_000), Some(8_000_000), Some("EUR")).as_deref(),

@@ -12,7 +12,16 @@ pub struct User {
     pub token: String,
 }
 
+/// Registers `username` and confirms the address through the verification mail, as creating
+/// companies and posting jobs need.
 pub async fn register(app: &TestApp, username: &str) -> User {
+    let user = register_unverified(app, username).await;
+    verify_email(app, &format!("{username}@example.com")).await;
+    user
+}
+
+/// Registers `username` without confirming the address.
+pub async fn register_unverified(app: &TestApp, username: &str) -> User {
     let res = app
         .post(
             "/api/v1/auth/register",
@@ -25,6 +34,49 @@ pub async fn register(app: &TestApp, username: &str) -> User {
         id: res.data()["user"]["id"].as_str().unwrap().to_owned(),
         token: res.data()["access_token"].as_str().unwrap().to_owned(),
     }
+}
+
+/// Opens the link of the verification mail to `email`, as the person would.
+pub async fn verify_email(app: &TestApp, email: &str) {
+    let mails = app.wait_for_mail(email, 1).await;
+    let text = &mails
+        .iter()
+        .find(|m| m.body_text.contains("/verify-email?token="))
+        .expect("a verification mail")
+        .body_text;
+    let start = text.find("token=").unwrap() + "token=".len();
+    let token: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    app.get(&format!("/api/v1/auth/verify-email?token={token}"))
+        .await
+        .expect(200);
+}
+
+/// A platform admin deactivates the user (as `PATCH /api/v1/users/{id}` does it).
+pub async fn deactivate(app: &TestApp, user_id: &str) {
+    let email = "root@example.com";
+    // Makes the admin, or promotes the existing account again.
+    vertechie_accounts::service::admin::create_admin(&app.state, email, PASSWORD)
+        .await
+        .unwrap();
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    res.expect(200);
+    call(
+        app,
+        Method::PATCH,
+        &format!("/api/v1/users/{user_id}"),
+        res.data()["access_token"].as_str().unwrap(),
+        Some(json!({"is_active": false})),
+    )
+    .await
+    .expect(200);
 }
 
 /// Signs in again (after the test clock moved past the access token's lifetime).

@@ -4,9 +4,10 @@ use sea_orm::sea_query::SelectStatement;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
-use vertechie_accounts::model::user;
+use vertechie_accounts::people::{self, PersonBrief};
 use vertechie_kernel::bus::Event;
-use vertechie_kernel::{AppError, AppResult, AppState, FieldError, UserId};
+use vertechie_kernel::text::{has_control, is_unwanted_control};
+use vertechie_kernel::{AppError, AppResult, AppState, FieldError};
 
 use super::{
     BODY_MAX, DIRECT, NAME_MAX, PUBLIC, RoomRole, TOPIC_EVENT, TOPIC_MAX, TOPIC_MEMBERSHIP,
@@ -138,23 +139,31 @@ pub(super) async fn readable_message<C: ConnectionTrait>(
 }
 
 /// A live (not deleted) user, or 404.
-pub(super) async fn live_user<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<user::Model> {
-    vertechie_accounts::service::find_live_user(conn, UserId(id)).await
+pub(super) async fn live_user<C: ConnectionTrait>(conn: &C, id: Uuid) -> AppResult<PersonBrief> {
+    people::live(conn, id).await
 }
 
-/// Users among `ids` that exist and are not deleted.
-pub(super) async fn live_users<C: ConnectionTrait>(
+/// A user who may be messaged, invited or added: 404 when unknown or deleted, 403
+/// `USER_INACTIVE` when deactivated.
+pub(super) async fn reachable_user<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+) -> AppResult<PersonBrief> {
+    let person = people::live(conn, id).await?;
+    person.require_active()?;
+    Ok(person)
+}
+
+/// Users among `ids` that exist and are active (neither deleted nor deactivated).
+pub(super) async fn active_users<C: ConnectionTrait>(
     conn: &C,
     ids: &[Uuid],
-) -> AppResult<Vec<user::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .filter(user::Column::DeletedAt.is_null())
-        .all(conn)
-        .await?)
+) -> AppResult<Vec<PersonBrief>> {
+    Ok(people::briefs(conn, ids.iter().copied())
+        .await?
+        .into_values()
+        .filter(|p| p.active)
+        .collect())
 }
 
 // ---- input ----
@@ -170,10 +179,7 @@ pub(super) fn check_body(errors: &mut Vec<FieldError>, field: &str, body: &str) 
             field,
             format!("must be at most {BODY_MAX} characters"),
         ));
-    } else if body
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    } else if body.chars().any(is_unwanted_control) {
         errors.push(FieldError::new(
             field,
             "must not contain control characters",
@@ -193,7 +199,7 @@ pub(super) fn check_name(errors: &mut Vec<FieldError>, name: &str) -> String {
             "name",
             format!("must be at most {NAME_MAX} characters"),
         ));
-    } else if name.chars().any(char::is_control) {
+    } else if has_control(name) {
         errors.push(FieldError::new("name", "must be one line of text"));
     }
     name.to_owned()
@@ -207,7 +213,7 @@ pub(super) fn check_topic(errors: &mut Vec<FieldError>, topic: Option<&str>) -> 
             "topic",
             format!("must be at most {TOPIC_MAX} characters"),
         ));
-    } else if topic.chars().any(char::is_control) {
+    } else if has_control(topic) {
         errors.push(FieldError::new("topic", "must be one line of text"));
     }
     Some(topic.to_owned())

@@ -6,11 +6,10 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TryInsertResult};
 use uuid::Uuid;
-use vertechie_accounts::model::user;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, Page, PageQuery};
 
-use super::access::{fail_on, live_user, publish_membership, rooms_of};
+use super::access::{fail_on, live_user, publish_membership, reachable_user, rooms_of};
 use super::messages::{announce_new, check_attachments, check_new_body, insert, me_ref, page};
 use super::rooms::recent_page;
 use super::{
@@ -113,7 +112,7 @@ pub(super) fn announce_direct_room(state: &AppState, room: &room::Model) {
 }
 
 /// Sends a direct message to `to`, making the conversation on first contact. Unknown or
-/// deleted users are 404; yourself is 422.
+/// deleted users are 404, deactivated ones 403 `USER_INACTIVE`; yourself is 422.
 pub async fn send_direct(
     state: &AppState,
     me: &CurrentUser,
@@ -125,7 +124,7 @@ pub async fn send_direct(
     let mut errors = Vec::new();
     let body = check_new_body(&mut errors, &m.body, !m.attachments.is_empty());
     let txn = begin_write(&state.db).await?;
-    live_user(&txn, to).await?;
+    reachable_user(&txn, to).await?;
     check_attachments(&txn, &mut errors, uid, &m.attachments).await?;
     fail_on(errors)?;
     let (room, created) = ensure_direct(state, &txn, uid, to).await?;
@@ -167,8 +166,7 @@ async fn conversation_views<C: ConnectionTrait>(
         .into_iter()
         .map(|m| (m.room_id, m))
         .collect();
-    let users: HashMap<Uuid, user::Model> =
-        views::users(conn, others.values().map(|m| m.user_id)).await?;
+    let users = views::users(conn, others.values().map(|m| m.user_id)).await?;
     let unread = views::unread_counts(conn, me, &ids).await?;
     let mut last = views::last_messages(state, conn, &ids).await?;
     Ok(rooms

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, TryInsertResult,
+    QueryOrder, QuerySelect, Set, TryInsertResult,
 };
 use serde_json::json;
 use uuid::Uuid;
-use vertechie_accounts::model::user;
+use vertechie_accounts::people;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::fts::fts_terms;
 use vertechie_kernel::notify::{Notice, notify};
@@ -84,20 +84,22 @@ async fn resolve_mentions<C: ConnectionTrait>(
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let members = member::Entity::find()
+    let named = people::find_by_usernames(conn, &names).await?;
+    if named.is_empty() {
+        return Ok(Vec::new());
+    }
+    let members: Vec<Uuid> = member::Entity::find()
         .select_only()
         .column(member::Column::UserId)
         .filter(member::Column::RoomId.eq(room_id))
-        .into_query();
-    let found = user::Entity::find()
-        .filter(user::Column::Username.is_in(names.iter().cloned()))
-        .filter(user::Column::DeletedAt.is_null())
-        .filter(user::Column::Id.in_subquery(members))
+        .filter(member::Column::UserId.is_in(named.iter().map(|p| p.id)))
+        .into_tuple()
         .all(conn)
         .await?;
     Ok(names
         .iter()
-        .filter_map(|n| found.iter().find(|u| &u.username == n).map(|u| u.id))
+        .filter_map(|n| named.iter().find(|p| &p.username == n).map(|p| p.id))
+        .filter(|id| members.contains(id))
         .collect())
 }
 

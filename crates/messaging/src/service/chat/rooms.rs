@@ -16,8 +16,8 @@ use vertechie_kernel::{
 };
 
 use super::access::{
-    Access, check_name, check_topic, direct_room, fail_on, live_user, live_users, publish_frame,
-    publish_membership, readable, rooms_of,
+    Access, active_users, check_name, check_topic, direct_room, fail_on, publish_frame,
+    publish_membership, reachable_user, readable, rooms_of,
 };
 use super::{
     DIRECT, Invite, KIND_ADDED, MemberView, OBJECT_TYPE_MAX, PRIVATE, PUBLIC, RoleChange,
@@ -192,7 +192,8 @@ pub async fn update_room(
     let topic = input
         .topic
         .as_ref()
-        .map(|t| check_topic(&mut errors, t.as_deref()));
+        .into_option()
+        .map(|t| check_topic(&mut errors, t.map(String::as_str)));
     fail_on(errors)?;
     let mut am: room::ActiveModel = access.room.into();
     if let Some(name) = name {
@@ -334,7 +335,8 @@ async fn target_member<C: ConnectionTrait>(
 }
 
 /// Adds a user to a room (owners and moderators; not direct rooms). Unknown users are 404,
-/// members already in the room 409 `ALREADY_MEMBER`. The new member is notified.
+/// deactivated ones 403 `USER_INACTIVE`, members already in the room 409 `ALREADY_MEMBER`.
+/// The new member is notified.
 pub async fn invite(
     state: &AppState,
     me: &CurrentUser,
@@ -345,7 +347,7 @@ pub async fn invite(
     let txn = begin_write(&state.db).await?;
     let access = group_room(&txn, room_id, uid).await?;
     access.require_manager()?;
-    let user = live_user(&txn, input.user_id).await?;
+    let user = reachable_user(&txn, input.user_id).await?;
     if super::access::membership(&txn, room_id, user.id)
         .await?
         .is_some()
@@ -454,7 +456,7 @@ pub async fn remove_member(
 
 /// The private room of another domain's object (an application, a booking…): created on the
 /// first call with `members` (all plain members), later calls add members that are missing.
-/// Unknown or deleted users are skipped. Returns the room id.
+/// Unknown, deleted or deactivated users are skipped. Returns the room id.
 pub async fn ensure_object_room(
     state: &AppState,
     object_type: &str,
@@ -499,7 +501,7 @@ pub async fn ensure_object_room(
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("object room vanished")))?;
     let mut added = Vec::new();
-    for user in live_users(&txn, members).await? {
+    for user in active_users(&txn, members).await? {
         let res = member::Entity::insert(new_member(row.id, user.id, RoomRole::Member, now))
             .on_conflict_do_nothing()
             .exec_without_returning(&txn)

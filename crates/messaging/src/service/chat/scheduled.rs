@@ -1,7 +1,9 @@
 //! Messages sent later. A POST with `send_at` stores the message in `chat_scheduled_messages`
 //! and queues a [`SCHEDULED_JOB`] due at that time, in one transaction. The job posts it
 //! through the same path as an immediate message, after checking again that the author may
-//! still post there (if not, the item is marked `failed`, nothing is sent). Cancelling and
+//! still post there — and that neither the author's nor a direct recipient's account was
+//! deactivated or deleted meanwhile (if not, the item is marked `failed` with the reason in
+//! `error`, nothing is sent). Cancelling and
 //! delivering both flip `pending` with a conditional update, so only one of them happens.
 //! Attachments are checked when the message is scheduled and again at delivery: if one of the
 //! files was deleted meanwhile, the item fails rather than going out without it.
@@ -16,11 +18,12 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+use vertechie_accounts::people;
 use vertechie_kernel::db::begin_write;
 use vertechie_kernel::queue::TaskHandler;
 use vertechie_kernel::{AppError, AppResult, AppState, CurrentUser, FieldError, Page, PageQuery};
 
-use super::access::{fail_on, live_user, membership, postable};
+use super::access::{fail_on, live_user, membership, postable, reachable_user};
 use super::direct::{announce_direct_room, ensure_direct, find_direct, not_yourself};
 use super::messages::{announce_new, check_attachments, check_new_body, insert, send_message};
 use super::{
@@ -143,7 +146,7 @@ async fn schedule(
         }
         Target::Direct(to) => {
             not_yourself(uid, to)?;
-            live_user(&txn, to).await?;
+            reachable_user(&txn, to).await?;
             (None, Some(to), find_direct(&txn, uid, to).await?)
         }
     };
@@ -391,8 +394,12 @@ async fn target_room<C: ConnectionTrait>(
     txn: &C,
     item: &scheduled::Model,
 ) -> AppResult<Result<(room::Model, bool), &'static str>> {
-    if live_user(txn, item.author_id).await.is_err() {
-        return Ok(Err("the author's account is gone"));
+    match people::brief(txn, item.author_id).await? {
+        Some(author) if author.active => {}
+        Some(author) if !author.deleted => {
+            return Ok(Err("the author's account is deactivated"));
+        }
+        _ => return Ok(Err("the author's account is gone")),
     }
     if let Some(room_id) = item.room_id {
         let Some(room) = room::Entity::find_by_id(room_id).one(txn).await? else {
@@ -406,8 +413,12 @@ async fn target_room<C: ConnectionTrait>(
     let Some(to) = item.recipient_id else {
         return Ok(Err("no room or recipient"));
     };
-    if live_user(txn, to).await.is_err() {
-        return Ok(Err("the recipient's account is gone"));
+    match people::brief(txn, to).await? {
+        Some(recipient) if recipient.active => {}
+        Some(recipient) if !recipient.deleted => {
+            return Ok(Err("the recipient's account is deactivated"));
+        }
+        _ => return Ok(Err("the recipient's account is gone")),
     }
     Ok(Ok(ensure_direct(state, txn, item.author_id, to).await?))
 }

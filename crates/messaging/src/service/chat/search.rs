@@ -8,60 +8,41 @@
 //! - **PostgreSQL**: a `search_tsv` column on `chat_messages` (GIN index) made of
 //!   `to_tsvector('simple', body)`.
 //!
-//! The index is written by [`index_message`] / [`unindex_message`] in the transaction that
-//! posts, edits or deletes the message, so a deleted message is never found. Results are the
-//! messages of rooms the user is a member of (public rooms they joined, private rooms, their
+//! The index is [`MESSAGE_INDEX`] (a `kernel::fts::FtsIndex`), written by [`index_message`] /
+//! [`unindex_message`] in the transaction that posts, edits or deletes the message, so a deleted
+//! message is never found. (Rooms are not deleted; a feature that deletes one, or its
+//! messages, removes their entries with `MESSAGE_INDEX.remove_many` in its transaction.)
+//! Results are the messages of rooms the user is a member of (public rooms they joined, private rooms, their
 //! direct conversations), newest first, all terms required.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, FromQueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
 use uuid::Uuid;
-use vertechie_kernel::fts::{SqlParams, index_text, sqlite_match, sqlite_rowid};
+use vertechie_kernel::fts::{FtsField, FtsIndex, SqlParams};
 
 use crate::model::chat_message as message;
 
+/// Where message bodies are indexed: `chat_messages_fts` (SQLite) or
+/// `chat_messages.search_tsv` (PostgreSQL).
+pub const MESSAGE_INDEX: FtsIndex = FtsIndex {
+    table: "chat_messages",
+    tsv_column: "search_tsv",
+    fts_table: "chat_messages_fts",
+    fts_id: "message_id",
+    fields: &[FtsField {
+        column: "body",
+        bm25: 1.0,
+        pg_weight: 'D',
+    }],
+};
+
 /// Writes (or rewrites) the message's entry in the index. Call in the message's transaction.
 pub async fn index_message<C: ConnectionTrait>(conn: &C, m: &message::Model) -> Result<(), DbErr> {
-    let backend = conn.get_database_backend();
-    if backend == DatabaseBackend::Postgres {
-        conn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            "UPDATE chat_messages SET search_tsv = to_tsvector('simple', $1) WHERE id = $2",
-            [index_text(&m.body).into(), m.id.into()],
-        ))
-        .await?;
-    } else {
-        unindex_message(conn, m.id).await?;
-        conn.execute_raw(Statement::from_sql_and_values(
-            backend,
-            "INSERT INTO chat_messages_fts (rowid, message_id, body) VALUES (?, ?, ?)",
-            [
-                sqlite_rowid(m.id).into(),
-                m.id.into(),
-                index_text(&m.body).into(),
-            ],
-        ))
-        .await?;
-    }
-    Ok(())
+    MESSAGE_INDEX.upsert(conn, m.id, &[&m.body]).await
 }
 
 /// Removes the message from the index.
 pub async fn unindex_message<C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<(), DbErr> {
-    let backend = conn.get_database_backend();
-    let (sql, key) = if backend == DatabaseBackend::Postgres {
-        (
-            "UPDATE chat_messages SET search_tsv = NULL WHERE id = $1",
-            id.into(),
-        )
-    } else {
-        (
-            "DELETE FROM chat_messages_fts WHERE rowid = ?",
-            sqlite_rowid(id).into(),
-        )
-    };
-    conn.execute_raw(Statement::from_sql_and_values(backend, sql, [key]))
-        .await?;
-    Ok(())
+    MESSAGE_INDEX.remove(conn, id).await
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -86,15 +67,7 @@ pub async fn search<C: ConnectionTrait>(
     let backend = conn.get_database_backend();
     let mut p = SqlParams::new(backend);
     let me = p.push(user);
-    let matched = if backend == DatabaseBackend::Postgres {
-        let ph = p.push(terms.join(" "));
-        format!("m.search_tsv @@ plainto_tsquery('simple', {ph})")
-    } else {
-        let ph = p.push(sqlite_match(terms));
-        format!(
-            "m.id IN (SELECT message_id FROM chat_messages_fts WHERE chat_messages_fts MATCH {ph})"
-        )
-    };
+    let matched = MESSAGE_INDEX.condition(&mut p, terms, "m");
     let from = format!(
         "chat_messages m JOIN chat_members cm ON cm.room_id = m.room_id AND cm.user_id = {me} \
          WHERE m.deleted_at IS NULL AND {matched}"

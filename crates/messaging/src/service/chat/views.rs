@@ -10,7 +10,7 @@ use sea_orm::{
     QuerySelect, Statement,
 };
 use uuid::Uuid;
-use vertechie_accounts::model::user;
+use vertechie_accounts::people::{self, PersonBrief};
 use vertechie_kernel::fts::SqlParams;
 use vertechie_kernel::{AppResult, AppState};
 
@@ -20,16 +20,13 @@ use crate::model::{
     chat_member as member, chat_message as message, chat_reaction as reaction, chat_room as room,
 };
 
-/// How chat shows a user: the full name, or the username when there is none (or it is blank).
-pub(crate) fn user_ref(u: &user::Model) -> UserRef {
+/// How chat shows a user: as the accounts people API names them (the full name, else the
+/// username; "Deleted user" once deleted).
+pub(crate) fn user_ref(u: &PersonBrief) -> UserRef {
     UserRef {
         id: u.id,
         username: u.username.clone(),
-        display_name: u
-            .full_name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| u.username.clone()),
+        display_name: u.display_name.clone(),
     }
 }
 
@@ -37,20 +34,8 @@ pub(crate) fn user_ref(u: &user::Model) -> UserRef {
 pub(super) async fn users<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = Uuid>,
-) -> AppResult<HashMap<Uuid, user::Model>> {
-    let mut ids: Vec<Uuid> = ids.into_iter().collect();
-    ids.sort();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect())
+) -> AppResult<HashMap<Uuid, PersonBrief>> {
+    people::briefs(conn, ids).await
 }
 
 pub(super) fn mentions_of(m: &message::Model) -> Vec<Uuid> {
@@ -140,7 +125,7 @@ pub(super) async fn attachments<C: ConnectionTrait>(
 
 fn message_view(
     m: &message::Model,
-    authors: &HashMap<Uuid, user::Model>,
+    authors: &HashMap<Uuid, PersonBrief>,
     reactions: &mut HashMap<Uuid, Vec<ReactionView>>,
     attachments: &mut HashMap<Uuid, Vec<AttachmentView>>,
     replies: &HashMap<Uuid, u64>,
@@ -236,7 +221,7 @@ pub(super) async fn message<C: ConnectionTrait>(
     ))
 }
 
-pub(super) fn member_view(m: &member::Model, u: &user::Model) -> MemberView {
+pub(super) fn member_view(m: &member::Model, u: &PersonBrief) -> MemberView {
     MemberView {
         user: user_ref(u),
         role: m.role.clone(),

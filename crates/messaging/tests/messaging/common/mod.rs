@@ -35,6 +35,31 @@ pub async fn register(app: &TestApp, username: &str) -> User {
     }
 }
 
+/// A platform admin deactivates the user (`PATCH /api/v1/users/{id}` with `is_active: false`).
+pub async fn deactivate(app: &TestApp, user: &User) {
+    let email = "root@example.com";
+    // Makes the admin, or promotes the existing account again.
+    vertechie_accounts::service::admin::create_admin(&app.state, email, PASSWORD)
+        .await
+        .unwrap();
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    res.expect(200);
+    call(
+        app,
+        Method::PATCH,
+        &format!("/api/v1/users/{}", user.id),
+        res.data()["access_token"].as_str().unwrap(),
+        Some(json!({"is_active": false})),
+    )
+    .await
+    .expect(200);
+}
+
 /// Signs in again (after the test clock moved past the access token's lifetime).
 pub async fn login(app: &TestApp, username: &str) -> String {
     let res = app
