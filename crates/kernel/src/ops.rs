@@ -106,16 +106,13 @@ fn metrics_allowed(state: &AppState, headers: &HeaderMap) -> bool {
 
 async fn metrics_text(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if !metrics_allowed(&state, &headers) {
-        let code = if crate::auth::bearer(&headers).is_some() {
-            "TOKEN_INVALID"
+        const WHY: &str = "The metrics need the configured metrics token as a bearer token";
+        let err = if crate::auth::bearer(&headers).is_some() {
+            crate::error::AppError::unauthorized("TOKEN_INVALID", WHY)
         } else {
-            "TOKEN_MISSING"
+            crate::error::AppError::unauthorized("TOKEN_MISSING", WHY)
         };
-        let mut res = crate::error::AppError::unauthorized(
-            code,
-            "The metrics need the configured metrics token as a bearer token",
-        )
-        .into_response();
+        let mut res = err.into_response();
         res.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return res;

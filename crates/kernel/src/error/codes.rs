@@ -58,16 +58,16 @@ pub const ERROR_CODES: &[ErrorCode] = &[
         "The application was withdrawn, rejected or hired and cannot change any more",
     ),
     code("BAD_FORM", &[400], "A page form could not be read"),
-    code(
-        "COMPANY_CLOSED",
-        &[409],
-        "The company closed (its last owner left with no admin to take over) and posts no jobs",
-    ),
     code("BAD_REQUEST", &[400], "The request body could not be read"),
     code(
         "BUSY",
         &[503],
         "The server is overloaded (no database connection free); retry shortly",
+    ),
+    code(
+        "COMPANY_CLOSED",
+        &[409],
+        "The company closed (its last owner left with no admin to take over) and posts no jobs",
     ),
     code(
         "CONFLICT",
@@ -322,12 +322,12 @@ pub const ERROR_CODES: &[ErrorCode] = &[
         &[426],
         "The WebSocket endpoint was called without a WebSocket handshake",
     ),
+    code("USERNAME_TAKEN", &[409], "This username is taken"),
     code(
         "USER_INACTIVE",
         &[403],
         "That account is deactivated: it cannot be messaged, invited or added",
     ),
-    code("USERNAME_TAKEN", &[409], "This username is taken"),
     code(
         "VALIDATION_ERROR",
         &[422],
