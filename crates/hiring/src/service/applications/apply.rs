@@ -270,7 +270,7 @@ pub async fn apply(
         )
         .await?;
     }
-    let view = detail(&txn, &row, &j, false).await?;
+    let view = detail(&txn, &row, &j, None).await?;
     txn.commit().await?;
     publish(state, EVENT_APPLIED, &row, &j, actor.id);
     if knockout {

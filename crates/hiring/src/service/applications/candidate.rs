@@ -81,7 +81,7 @@ pub async fn withdraw(
     )
     .await?;
     touch_job(&txn, j.id, now).await?;
-    let view = detail(&txn, &a, &j, false).await?;
+    let view = detail(&txn, &a, &j, None).await?;
     txn.commit().await?;
     publish(state, EVENT_WITHDRAWN, &a, &j, actor.id);
     Ok(view)

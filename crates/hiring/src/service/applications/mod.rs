@@ -217,6 +217,27 @@ pub struct ApplicationView {
     pub reject_note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage_changed_at: Option<DateTime<Utc>>,
+    /// Each screening question with the answer given, knockout answers marked, then answers to
+    /// questions the job no longer asks (members only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_review: Option<Vec<AnswerReview>>,
+    /// Whether the viewer may move and reject the application (owners, admins and recruiters;
+    /// whether it is still active is `status`).
+    pub can_move: bool,
+}
+
+/// A screening answer as the hiring team reviews it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AnswerReview {
+    pub question_id: String,
+    /// The question's text (its id once the job no longer asks it).
+    pub question: String,
+    /// `null` when the question was left unanswered.
+    pub answer: Option<Value>,
+    /// The answer given is the question's knockout answer.
+    pub knockout: bool,
+    /// False for an answer to a question the job has since removed.
+    pub still_asked: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

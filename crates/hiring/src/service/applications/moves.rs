@@ -38,7 +38,7 @@ pub async fn move_to(
         return Err(AppError::field("stage_id", "is required"));
     };
     let txn = begin_write(&state.db).await?;
-    let (a, j, _) = load_for_member(&txn, id, actor.id, EDITORS, true).await?;
+    let (a, j, role) = load_for_member(&txn, id, actor.id, EDITORS, true).await?;
     if is_terminal(&a) {
         return Err(closed_app());
     }
@@ -47,7 +47,7 @@ pub async fn move_to(
         return Err(AppError::field("stage_id", "not a stage of this job"));
     };
     if a.stage_id == to.id {
-        let view = detail(&txn, &a, &j, true).await?;
+        let view = detail(&txn, &a, &j, Some(role)).await?;
         txn.commit().await?;
         return Ok(view);
     }
@@ -84,7 +84,7 @@ pub async fn move_to(
         ),
     )
     .await?;
-    let view = detail(&txn, &a, &j, true).await?;
+    let view = detail(&txn, &a, &j, Some(role)).await?;
     txn.commit().await?;
     publish(state, EVENT_MOVED, &a, &j, actor.id);
     Ok(view)
@@ -102,12 +102,12 @@ pub async fn reject(
     let (reason, note) = check_reject(&mut v, input.reason.as_deref(), input.note.as_deref());
     v.finish()?;
     let txn = begin_write(&state.db).await?;
-    let (a, j, _) = load_for_member(&txn, id, actor.id, EDITORS, true).await?;
+    let (a, j, role) = load_for_member(&txn, id, actor.id, EDITORS, true).await?;
     if is_terminal(&a) {
         return Err(closed_app());
     }
     let a = reject_locked(state, &txn, actor.id, a, &j, (&reason, note), now).await?;
-    let view = detail(&txn, &a, &j, true).await?;
+    let view = detail(&txn, &a, &j, Some(role)).await?;
     txn.commit().await?;
     publish(state, EVENT_REJECTED, &a, &j, actor.id);
     Ok(view)

@@ -18,11 +18,11 @@ use crate::service::{Refusal, require_role, role_in};
 /// 404 for everyone else.
 pub async fn get(state: &AppState, actor: &CurrentUser, id: Uuid) -> AppResult<ApplicationView> {
     let (a, j) = load(&state.db, id, false).await?;
-    let member = role_in(&state.db, j.company_id, actor.id).await?.is_some();
-    if !member && a.user_id != actor.id.0 {
+    let role = role_in(&state.db, j.company_id, actor.id).await?;
+    if role.is_none() && a.user_id != actor.id.0 {
         return Err(AppError::not_found("Application not found"));
     }
-    detail(&state.db, &a, &j, member).await
+    detail(&state.db, &a, &j, role).await
 }
 
 /// A job's applications for its company's members.

@@ -11,11 +11,12 @@ use vertechie_accounts::people;
 use vertechie_kernel::{AppError, AppResult};
 
 use super::{
-    ApplicationSummary, ApplicationView, EventView, JobBrief, KNOCKOUT_MESSAGE, PersonBrief,
-    REJECTED_MESSAGE, StageBrief,
+    AnswerReview, ApplicationSummary, ApplicationView, EventView, JobBrief, KNOCKOUT_MESSAGE,
+    PersonBrief, REJECTED_MESSAGE, StageBrief,
 };
 use crate::model::{application, application_event, company, job, stage};
-use crate::service::jobs::CompanyBrief;
+use crate::service::CompanyRole;
+use crate::service::jobs::{CompanyBrief, EDITORS, ScreeningQuestion};
 use crate::service::matching::MatchResult;
 
 pub(super) fn message_of(a: &application::Model) -> Option<String> {
@@ -115,8 +116,9 @@ pub(super) async fn detail<C: ConnectionTrait>(
     conn: &C,
     a: &application::Model,
     j: &job::Model,
-    member: bool,
+    role: Option<CompanyRole>,
 ) -> AppResult<ApplicationView> {
+    let member = role.is_some();
     let match_result: MatchResult = serde_json::from_str(&a.match_explanation)
         .map_err(|e| AppError::internal(anyhow::anyhow!("match explanation: {e}")))?;
     let candidate = if member {
@@ -148,7 +150,43 @@ pub(super) async fn detail<C: ConnectionTrait>(
         },
         reject_note: if member { a.reject_note.clone() } else { None },
         stage_changed_at: member.then_some(a.stage_changed_at),
+        answer_review: member.then(|| answer_review(a, j)),
+        can_move: role.is_some_and(|r| EDITORS.contains(&r)),
     })
+}
+
+/// The job's screening questions with the answers given (knockouts marked), then the answers to
+/// questions the job no longer asks.
+fn answer_review(a: &application::Model, j: &job::Model) -> Vec<AnswerReview> {
+    let given: serde_json::Map<String, Value> =
+        serde_json::from_str(&a.answers).unwrap_or_default();
+    let questions: Vec<ScreeningQuestion> =
+        serde_json::from_str(&j.screening_questions).unwrap_or_default();
+    let mut rows: Vec<AnswerReview> = questions
+        .iter()
+        .map(|q| {
+            let answer = given.get(&q.id).filter(|v| !v.is_null());
+            AnswerReview {
+                question_id: q.id.clone(),
+                question: q.text.clone(),
+                knockout: answer.is_some() && answer == q.knockout_answer.as_ref(),
+                answer: answer.cloned(),
+                still_asked: true,
+            }
+        })
+        .collect();
+    for (k, v) in &given {
+        if !v.is_null() && !questions.iter().any(|q| &q.id == k) {
+            rows.push(AnswerReview {
+                question_id: k.clone(),
+                question: k.clone(),
+                answer: Some(v.clone()),
+                knockout: false,
+                still_asked: false,
+            });
+        }
+    }
+    rows
 }
 
 pub(super) async fn summaries<C: ConnectionTrait>(
