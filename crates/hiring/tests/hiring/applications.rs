@@ -1584,3 +1584,53 @@ async fn bulk_reject_is_all_or_nothing_and_skips_closed_ones() {
     assert_eq!(status(app, &w.ada.token, &ids[2]).await, "rejected");
     assert_eq!(status(app, &w.ada.token, &foreign).await, "active");
 }
+
+/// The member view carries the rules the candidate drawer shows, worked out by the service:
+/// whether the viewer may move and reject (a recruiter yes, an interviewer no) and which
+/// screening answer was a knockout. The candidate sees no answer review.
+#[tokio::test]
+async fn the_member_view_says_who_may_move_and_marks_knockouts() {
+    let w = world().await;
+    let app = &w.app;
+    let answers = json!({"answers": {"visa": true, "years": 4, "shift": "early", "why": "Rust!"}});
+    let res = apply(app, &w.cora.token, &w.job, answers).await;
+    res.expect(201);
+    assert_eq!(res.data()["status"], "rejected");
+    assert_eq!(res.data()["can_move"], false);
+    assert!(res.data().get("answer_review").is_none());
+    let url = format!(
+        "/api/v1/applications/{}",
+        res.data()["id"].as_str().unwrap()
+    );
+
+    let rita = call(app, Method::GET, &url, &w.rita.token, None).await;
+    rita.expect(200);
+    assert_eq!(rita.data()["can_move"], true);
+    let review = rita.data()["answer_review"].as_array().unwrap().clone();
+    let ids: Vec<&str> = review
+        .iter()
+        .map(|r| r["question_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["visa", "years", "shift", "why"]);
+    for r in &review {
+        let knockout = r["question_id"] == "visa";
+        assert_eq!(r["knockout"], knockout, "{r}");
+        assert_eq!(r["still_asked"], true, "{r}");
+    }
+    assert_eq!(review[0]["answer"], true);
+    assert!(
+        review[0]["question"]
+            .as_str()
+            .is_some_and(|q| !q.is_empty())
+    );
+
+    let ivan = call(app, Method::GET, &url, &w.ivan.token, None).await;
+    ivan.expect(200);
+    assert_eq!(ivan.data()["can_move"], false);
+    assert_eq!(ivan.data()["answer_review"], rita.data()["answer_review"]);
+
+    let cora = call(app, Method::GET, &url, &w.cora.token, None).await;
+    cora.expect(200);
+    assert_eq!(cora.data()["can_move"], false);
+    assert!(cora.data().get("answer_review").is_none());
+}
