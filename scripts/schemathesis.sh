@@ -7,6 +7,7 @@
 #   bash scripts/schemathesis.sh
 #
 # Overridable by environment:
+#   (all rate limits are off: the fuzzer would otherwise spend its examples on 429s)
 #   ST_MAX_EXAMPLES=50    test cases per operation and phase
 #   ST_SEED=…             hypothesis seed (default: fixed, so runs are reproducible)
 #   ST_WORKERS=1          concurrent schemathesis workers (more trip a CPython 3.11 parser race
@@ -29,6 +30,7 @@ ST_VERSION="4.32.5"
 
 export VERTECHIE_RATE_LIMIT_PER_MIN=0
 export VERTECHIE_AUTH_RATE_LIMIT_PER_MIN=0
+export VERTECHIE_USER_WRITE_RATE_LIMIT_PER_MIN=0
 export VERTECHIE_LOG_LEVEL="${VERTECHIE_LOG_LEVEL:-info}"
 # A fresh SQLite database under the temp data dir: ignore any database the caller has configured.
 unset DATABASE_URL REDIS_URL RUST_LOG VERTECHIE_DATABASE_URL VERTECHIE_REDIS_URL VERTECHIE_CONFIG
