@@ -37,6 +37,19 @@ pub fn module() -> Module {
             .everywhere(),
         )
         .asset(Asset::js("js/chat.js", include_bytes!("../static/js/chat.js")))
+        // Imported by chat.js (relative imports, served under their plain paths).
+        .asset(Asset::js(
+            "js/chat-dom.js",
+            include_bytes!("../static/js/chat-dom.js"),
+        ))
+        .asset(Asset::js(
+            "js/chat-sidebar.js",
+            include_bytes!("../static/js/chat-sidebar.js"),
+        ))
+        .asset(Asset::js(
+            "js/chat-attachments.js",
+            include_bytes!("../static/js/chat-attachments.js"),
+        ))
         .extension(gateway::Gateway::default())
         .uses_files(std::sync::Arc::new(service::chat::ScheduledAttachments))
         .on_start(gateway::spawn)

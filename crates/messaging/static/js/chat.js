@@ -9,8 +9,11 @@
 // and rendered by the server) goes in as HTML, everything else as text.
 
 import {
-  ApiError, api, connect, csrfToken, isConnected, localTimes, notify, on, send, timeLabel,
+  api, connect, isConnected, localTimes, notify, on, send, timeLabel,
 } from "./realtime.js";
+import { attachments } from "./chat-attachments.js";
+import { csrfInput, el, errorText, formatSize, plain } from "./chat-dom.js";
+import { clearBadge, presence, sidebar } from "./chat-sidebar.js";
 
 const EMOJIS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "👀", "✅"];
 /** Typing is sent at most this often while it lasts (the server forwards at most every 2 s). */
@@ -22,118 +25,9 @@ const anyChatPage = root || document.querySelector("[data-chat-home]");
 if (anyChatPage) {
   localTimes(document);
   const convo = root ? conversation(root) : null;
-  sidebar(convo);
+  sidebar(convo, root?.dataset.me);
   presence();
   connect();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Helpers.
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v == null) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k.startsWith("data-") || k.startsWith("aria-") || ["role", "title", "href", "type", "name", "value", "form", "datetime", "id", "for", "rel", "target", "alt", "src", "loading", "method", "action", "download"].includes(k)) {
-      node.setAttribute(k, v === true ? "" : String(v));
-    } else {
-      node[k] = v;
-    }
-  }
-  for (const c of children) if (c != null) node.append(c);
-  return node;
-}
-
-function csrfInput() {
-  return el("input", { type: "hidden", name: "csrf_token", value: csrfToken() });
-}
-
-function plain(text, max) {
-  const flat = (text || "").split(/\s+/).filter(Boolean).join(" ");
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}
-
-function errorText(err) {
-  if (err instanceof ApiError) {
-    const field = err.fields && err.fields[0];
-    if (field && field.message) return `${err.message.replace(/\.$/, "")}: ${field.field} ${field.message}.`;
-    return err.message;
-  }
-  return "Something went wrong. Try again.";
-}
-
-function formatSize(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Presence dots: contacts online (from `ready`) and changes (`presence`).
-
-function presence() {
-  const online = new Set();
-  const paint = () => {
-    for (const dot of document.querySelectorAll("[data-presence]")) {
-      const on = online.has(dot.dataset.presence);
-      dot.hidden = !on;
-      dot.title = on ? "Online" : "";
-    }
-  };
-  on("ready", (frame) => {
-    online.clear();
-    for (const id of frame.online || []) online.add(id);
-    paint();
-  });
-  on("presence", (frame) => {
-    if (frame.status === "online") online.add(frame.user_id);
-    else online.delete(frame.user_id);
-    paint();
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sidebar: unread badges for the conversations that are not open.
-
-function sidebar(convo) {
-  const bump = (link) => {
-    const badge = link?.querySelector("[data-unread]");
-    const count = badge?.querySelector("[data-unread-count]");
-    if (!badge || !count) return;
-    count.textContent = String((parseInt(count.textContent, 10) || 0) + 1);
-    badge.hidden = false;
-  };
-  let me = root?.dataset.me;
-  on("ready", (frame) => {
-    me = frame.user?.id || me;
-  });
-  const onNew = (frame) => {
-    const m = frame.message;
-    if (!m || (convo && convo.owns(frame))) return;
-    if (m.author && m.author.id === me) return;
-    if (frame.type === "new_direct_message") {
-      bump(m.author && document.querySelector(`[data-side-direct="${m.author.id}"]`));
-    } else {
-      bump(document.querySelector(`[data-side-room="${frame.room_id}"]`));
-    }
-  };
-  on("new_message", onNew);
-  on("new_direct_message", onNew);
-}
-
-/** Clears the sidebar badge of the open conversation. */
-function clearBadge(roomId, otherId) {
-  const link = otherId
-    ? document.querySelector(`[data-side-direct="${otherId}"]`)
-    : document.querySelector(`[data-side-room="${roomId}"]`);
-  const badge = link?.querySelector("[data-unread]");
-  if (badge) {
-    badge.hidden = true;
-    const c = badge.querySelector("[data-unread-count]");
-    if (c) c.textContent = "0";
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -851,103 +745,4 @@ function conversation(root) {
   updateSeen();
   markRead();
   return { owns };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Attachments: a file input and drop (or paste) on the composer; each file is uploaded at once
-// with its progress shown, and sent with the message as `attachments: [ids]`.
-
-function attachments(composer) {
-  const box = composer.querySelector("[data-files]");
-  const picker = composer.querySelector("[data-attach]");
-  const input = composer.querySelector("[data-file-input]");
-  const uploads = new Set();
-  if (!box || !picker || !input) return { busy: () => false, ids: () => [], clear() {} };
-  picker.hidden = false;
-
-  function upload(file) {
-    const remove = el("button", { type: "button", title: "Remove", "aria-label": `Remove ${file.name}`, text: "×" });
-    const bar = el("progress", { class: "meter", max: 100, value: 0, "aria-label": `Uploading ${file.name}` });
-    const note = el("span", { class: "muted", text: "0%" });
-    const chip = el("div", { class: "upload", "data-upload": true },
-      el("div", { class: "upload-head" }, el("span", { class: "upload-name", title: file.name, text: file.name }), remove), bar, note);
-    const item = { chip, id: null, done: false, xhr: new XMLHttpRequest() };
-    uploads.add(item);
-    box.hidden = false;
-    box.append(chip);
-    remove.addEventListener("click", () => {
-      item.xhr.abort();
-      uploads.delete(item);
-      chip.remove();
-      box.hidden = uploads.size === 0;
-    });
-    const xhr = item.xhr;
-    xhr.open("POST", "/api/v1/files");
-    xhr.setRequestHeader("X-CSRF-Token", csrfToken());
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.responseType = "json";
-    xhr.upload.addEventListener("progress", (event) => {
-      if (!event.lengthComputable) return;
-      const pct = Math.round((event.loaded / event.total) * 100);
-      bar.value = pct;
-      note.textContent = `${pct}%`;
-    });
-    const fail = (text) => {
-      item.done = true;
-      bar.remove();
-      note.className = "upload-error";
-      note.textContent = text;
-      chip.dataset.failed = "";
-    };
-    xhr.addEventListener("load", () => {
-      const res = xhr.response;
-      if (xhr.status === 201 && res && res.status === "success") {
-        item.id = res.data.id;
-        item.done = true;
-        bar.value = 100;
-        note.textContent = `${formatSize(res.data.size)} · ready`;
-        chip.dataset.fileId = res.data.id;
-      } else {
-        fail((res && res.error && res.error.message) || `Upload failed (${xhr.status}).`);
-      }
-    });
-    xhr.addEventListener("error", () => fail("Upload failed: check your connection."));
-    const form = new FormData();
-    form.append("file", file, file.name);
-    xhr.send(form);
-  }
-
-  input.addEventListener("change", () => {
-    for (const f of input.files) upload(f);
-    input.value = "";
-  });
-  composer.addEventListener("dragover", (event) => {
-    if (![...(event.dataTransfer?.types || [])].includes("Files")) return;
-    event.preventDefault();
-    composer.classList.add("dragging");
-  });
-  composer.addEventListener("dragleave", () => composer.classList.remove("dragging"));
-  composer.addEventListener("drop", (event) => {
-    composer.classList.remove("dragging");
-    if (!event.dataTransfer?.files?.length) return;
-    event.preventDefault();
-    for (const f of event.dataTransfer.files) upload(f);
-  });
-  composer.addEventListener("paste", (event) => {
-    const pasted = event.clipboardData?.files;
-    if (pasted && pasted.length) {
-      event.preventDefault();
-      for (const f of pasted) upload(f);
-    }
-  });
-
-  return {
-    busy: () => [...uploads].some((u) => !u.done),
-    ids: () => [...uploads].filter((u) => u.id).map((u) => u.id),
-    clear() {
-      for (const u of uploads) u.chip.remove();
-      uploads.clear();
-      box.hidden = true;
-    },
-  };
 }
